@@ -1,1 +1,10 @@
 export { DomainError } from './domain.error';
+export {
+  dataSourceOptions,
+  databaseKind,
+  redactUrl,
+  type DatabaseKind,
+} from './database/data-source-options';
+export { columnTypes } from './database/column-types';
+export { loadConfig, ConfigError } from './config/load-config';
+export { FileBlobStore, type BlobStore } from './storage/blob-store';

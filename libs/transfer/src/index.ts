@@ -1,0 +1,3 @@
+export * from './transfer-auth';
+export * from './transfer.dto';
+export * from './transfer.client';
