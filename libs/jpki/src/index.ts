@@ -1,0 +1,7 @@
+export * from './apdu';
+export * from './basic-four';
+export * from './card.error';
+export * from './card-transport';
+export * from './jpki-card';
+export * from './status-word';
+export * from './tlv';
