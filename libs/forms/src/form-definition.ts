@@ -81,8 +81,17 @@ export interface FieldDefinition {
   /** file: accepted MIME types (content is sniffed) and size limit in bytes */
   accept?: string[];
   maxBytes?: number;
+  /** file: how many files may be attached (default 5) */
+  maxFiles?: number;
   /** which card-face detail fills this field (form identity must include cardface) */
   autofill?: AutofillKey;
+}
+
+/** forms/<code>/municipality.yaml */
+export interface Municipality {
+  /** 全国地方公共団体コード (6 digits with check digit) */
+  code: string;
+  name: LocalizedText;
 }
 
 export interface SectionDefinition {

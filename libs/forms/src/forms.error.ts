@@ -1,0 +1,8 @@
+import { DomainError } from '@madoguchi/common';
+
+export enum FormsErrorCode {
+  UnknownSection = 'UNKNOWN_SECTION',
+  InvalidDate = 'INVALID_DATE',
+}
+
+export class FormsError extends DomainError<FormsErrorCode> {}
