@@ -5,3 +5,4 @@ export * from './card-transport';
 export * from './jpki-card';
 export * from './status-word';
 export * from './tlv';
+export * from './transports/pcsc.transport';

@@ -27,7 +27,12 @@ export interface PcscReader {
   on(event: 'error', listener: (error: Error) => void): this;
   connect(options: { share_mode: number; protocol: number }, callback: Callback<number>): void;
   disconnect(disposition: number, callback: (error: Error | null | undefined) => void): void;
-  transmit(data: Buffer, maxResponseLength: number, protocol: number, callback: Callback<Buffer>): void;
+  transmit(
+    data: Buffer,
+    maxResponseLength: number,
+    protocol: number,
+    callback: Callback<Buffer>,
+  ): void;
   close(): void;
 }
 
