@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CardError, CardErrorCode } from '../card.error';
+import { PcscTransport, listPcscReaders } from './pcsc.transport';
 
 // Stands for a machine where the optional native dependency could not be built (no libpcsclite-dev): npm then
 // leaves it out, and requiring it throws. The factory also records whether anything required it at all.
@@ -41,7 +42,6 @@ describe('loading the PC/SC binding', () => {
   it('fails with an install hint when the optional dependency is missing', async () => {
     writeFileSync(socketFile, '');
     process.env.PCSCLITE_CSOCK_NAME = socketFile;
-    const { PcscTransport } = await import('./pcsc.transport');
     const failure = PcscTransport.connect({ cardTimeoutMs: 100 });
     await expect(failure).rejects.toBeInstanceOf(CardError);
     await expect(failure).rejects.toMatchObject({
@@ -54,7 +54,6 @@ describe('loading the PC/SC binding', () => {
   it('fails fast, without touching the binding, when pcscd is not running', async () => {
     // pcsc-lite's SCardEstablishContext loops while the service is missing; the binding would hang the process.
     process.env.PCSCLITE_CSOCK_NAME = socketFile; // never created
-    const { PcscTransport, listPcscReaders } = await import('./pcsc.transport');
     const started = Date.now();
     await expect(PcscTransport.connect()).rejects.toMatchObject({
       code: CardErrorCode.Transport,
