@@ -171,7 +171,7 @@ export class JpkiCard {
   async readBasicFour(): Promise<BasicFour> {
     await this.ensureAp('text');
     await this.selectEf(TextEf.BasicFour);
-    const ef = await this.readTlvEf('basic four');
+    const ef = await this.readTlvEf(0xff20, 'basic four');
     return parseBasicFour(ef);
   }
 
@@ -267,14 +267,7 @@ export class JpkiCard {
   private async readCertificate(fid: number, label: string): Promise<Buffer> {
     await this.ensureAp('jpki');
     await this.selectEf(fid);
-    const der = await this.readTlvEf(label);
-    if (der[0] !== 0x30) {
-      throw new CardError(
-        CardErrorCode.MalformedData,
-        `${label}: EF does not hold a DER certificate`,
-      );
-    }
-    return der;
+    return this.readTlvEf(0x30, label);
   }
 
   private async readBinary(offset: number, le: number): Promise<Uint8Array> {
@@ -294,13 +287,14 @@ export class JpkiCard {
    * Reads the TLV at the start of the current EF: length from its header, short READ BINARY chunks of
    * at most 256 bytes, filler after the TLV trimmed (JPKI.md §1.3, §6.1).
    */
-  private async readTlvEf(label: string): Promise<Buffer> {
+  private async readTlvEf(expectedTag: number, label: string): Promise<Buffer> {
     const first = await this.readBinary(0, SHORT_LE_MAX);
-    const header = readTlvHeader(first);
-    if (!header || first[0] === 0xff || first[0] === 0x00) {
+    // An EF that was never written holds only filler (e.g. no signing certificate under 15).
+    const header = first[0] === 0xff && first[1] === 0xff ? undefined : readTlvHeader(first);
+    if (header?.tag !== expectedTag) {
       throw new CardError(
         CardErrorCode.MalformedData,
-        `${label}: EF is empty or has no TLV header`,
+        `${label}: EF is empty or does not start with tag ${expectedTag.toString(16).toUpperCase()}`,
       );
     }
     const total = header.headerLength + header.length;
