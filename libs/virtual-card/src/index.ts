@@ -4,3 +4,4 @@ export * from './virtual-card.error';
 export * from './my-number.util';
 export type { PinId } from './card-state.store';
 export * from './jlis';
+export * from './vpcd/vpcd.client';
