@@ -101,6 +101,7 @@ export const TEST_CITY_LOCALITY = 'Madoguchi-test-shi';
 /** Used when the address does not start with one of the 47 prefectures. */
 export const TEST_PREFECTURE_LOCALITY = 'Test-ken';
 
+export const DEFAULT_BASE_URL = 'http://127.0.0.1:3002';
 const DAY_MS = 86_400_000;
 const CA_YEARS = 20;
 const RESPONDER_YEARS = 10;
@@ -108,8 +109,11 @@ const CRL_VALIDITY_MS = DAY_MS;
 const OCSP_VALIDITY_MS = 3_600_000;
 
 export interface SimulatedJlisOptions {
-  /** Where this J-LIS is reachable: the CRL DP, AIA and CPS URIs of the certificates it issues start with it. */
-  baseUrl: string;
+  /**
+   * Where this J-LIS is reachable: the CRL DP, AIA and CPS URIs of the certificates it issues start with it. When
+   * omitted, the URL the directory was created with (default `http://127.0.0.1:3002`).
+   */
+  baseUrl?: string;
   now?: () => Date;
 }
 
@@ -173,16 +177,15 @@ export class SimulatedJlis {
     private readonly now: () => Date,
   ) {}
 
-  static async open(dir: string, options: SimulatedJlisOptions): Promise<SimulatedJlis> {
+  static async open(dir: string, options: SimulatedJlisOptions = {}): Promise<SimulatedJlis> {
     const store = new JlisStateStore(dir);
     const now = options.now ?? (() => new Date());
-    const baseUrl = options.baseUrl.replace(/\/+$/, '');
     const state = await store.withLock(async () => {
       const existing = await store.readCa();
       if (existing) {
         return existing;
       }
-      const created = await createHierarchy(baseUrl, now());
+      const created = await createHierarchy(options.baseUrl ?? DEFAULT_BASE_URL, now());
       await store.writeCa(created);
       for (const [file, name] of Object.entries(caFileAuthority)) {
         await store.writeFile(
@@ -195,6 +198,7 @@ export class SimulatedJlis {
     const authorities = Object.fromEntries(
       Object.entries(state.authorities).map(([name, record]) => [name, toAuthority(record)]),
     ) as Record<AuthorityName, Authority>;
+    const baseUrl = (options.baseUrl ?? state.baseUrl).replace(/\/+$/, '');
     return new SimulatedJlis(store, authorities, baseUrl, now);
   }
 
