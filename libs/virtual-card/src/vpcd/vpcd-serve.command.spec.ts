@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualMyNumberCard } from '../virtual-my-number-card';
@@ -52,7 +52,7 @@ describe('serveVirtualCard', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  beforeEach(async () => {
+  beforeEach(() => {
     vpcd = new FakeVpcd();
   });
 
