@@ -105,9 +105,9 @@ export const messages = {
     ja: `${l.ja}は${n}件以内で添付してください`,
     en: `Attach at most ${n} files for ${en(l)}.`,
   }),
-  fileType: (l: Label, types: string): LocalizedText => ({
-    ja: `${l.ja}は${types}のいずれかの形式のファイルを添付してください`,
-    en: `Attach ${en(l)} as one of: ${types}.`,
+  fileType: (l: Label, types: string[]): LocalizedText => ({
+    ja: `${l.ja}は${types.join('、')}のいずれかの形式のファイルを添付してください`,
+    en: `Attach ${en(l)} as one of: ${types.join(', ')}.`,
   }),
   fileTooLarge: (l: Label, size: string): LocalizedText => ({
     ja: `${l.ja}のファイルは${size}以下にしてください`,
@@ -117,8 +117,8 @@ export const messages = {
     ja: `${l.ja}のファイルが空です。中身のあるファイルを添付してください`,
     en: `The file for ${en(l)} is empty. Attach a file with content.`,
   }),
-  fileDisguised: (l: Label, extension: string, types: string): LocalizedText => ({
-    ja: `${l.ja}のファイルは、名前（${extension}）と中身の形式が一致しません。${types}のいずれかの形式のファイルをそのまま添付してください`,
-    en: `The file for ${en(l)} is not what its name (${extension}) says. Attach an unaltered file of one of: ${types}.`,
+  fileDisguised: (l: Label, extension: string, types: string[]): LocalizedText => ({
+    ja: `${l.ja}のファイルは、名前（${extension}）と中身の形式が一致しません。${types.join('、')}のいずれかの形式のファイルをそのまま添付してください`,
+    en: `The file for ${en(l)} is not what its name (${extension}) says. Attach an unaltered file of one of: ${types.join(', ')}.`,
   }),
 } satisfies Record<string, (l: Label, ...args: never[]) => LocalizedText>;

@@ -76,8 +76,9 @@ export function sniffMimeType(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
-export function describeTypes(types: readonly string[]): string {
-  return types.map((t) => TYPE_NAMES[t] ?? t).join('、');
+/** 'application/pdf' → 'PDF', for messages to residents. */
+export function describeTypes(types: readonly string[]): string[] {
+  return types.map((t) => TYPE_NAMES[t] ?? t);
 }
 
 export function formatBytes(bytes: number): string {

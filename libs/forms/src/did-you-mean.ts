@@ -15,6 +15,15 @@ function distance(a: string, b: string): number {
 /** ' (did you mean "label"?)' for the closest candidate within a few edits, else ''. */
 export function didYouMean(input: string, candidates: readonly string[]): string {
   const lower = input.toLowerCase();
+  // A shortened or lengthened key ("retention" for "retentionYears") is as likely as a typo.
+  const prefixed =
+    lower.length < 3
+      ? undefined
+      : (candidates.find((c) => c.toLowerCase().startsWith(lower)) ??
+        candidates.find((c) => c.length >= 3 && lower.startsWith(c.toLowerCase())));
+  if (prefixed !== undefined) {
+    return ` (did you mean "${prefixed}"?)`;
+  }
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {

@@ -64,7 +64,7 @@ export interface ParsedForm {
   issues: FormIssue[];
 }
 
-const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true });
+const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true, verbose: true });
 const validateSchema = ajv.compile(schema);
 
 /** Which types each type-specific key applies to (docs/forms.md, "Keys by field type"). */
@@ -275,6 +275,7 @@ function checkSemantics(form: YamlForm, file: string, code: string, report: (pat
   }
 
   const seen = new Map<string, string>();
+  const allFieldIds = new Set(form.sections.flatMap((s) => s.fields.map((f) => f.id)));
   const earlier = new Map<string, YamlField>();
   const usedAutofill = new Set<AutofillKey>();
   const cardface = form.identity === 'cardface' || form.identity === 'cardface+sign';
@@ -287,11 +288,10 @@ function checkSemantics(form: YamlForm, file: string, code: string, report: (pat
     }
     const target = targets.get(cond.field);
     if (!target) {
-      const later = seen.has(cond.field) ? ' (it must come before, not after or at this place)' : '';
-      report(
-        [...at, 'when', 'field'],
-        `${where}: "when" refers to "${cond.field}", which is not an earlier field${later}${later ? '' : didYouMean(cond.field, [...targets.keys()])}`,
-      );
+      const reason = allFieldIds.has(cond.field)
+        ? 'which comes later; a "when" can only refer to an earlier field'
+        : `which is not a field of this form${didYouMean(cond.field, [...targets.keys()])}`;
+      report([...at, 'when', 'field'], `${where}: "when" refers to "${cond.field}", ${reason}`);
       return;
     }
     if (['file', 'japanese-name', 'address'].includes(target.type) && !('notEmpty' in cond)) {
