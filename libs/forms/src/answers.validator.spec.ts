@@ -98,7 +98,9 @@ describe('validateAnswers', () => {
 
     it('never reads inherited properties as answers', () => {
       const sut = form([section('s', [field({ id: 'constructor', type: 'text', required: true })])]);
-      expect(validateAnswers(sut, {}, {}).errors.constructor?.ja).toBe('項目constructorを入力してください');
+      expect(Object.entries(validateAnswers(sut, {}, {}).errors)).toEqual([
+        ['constructor', { ja: '項目constructorを入力してください', en: 'Enter item constructor.' }],
+      ]);
     });
   });
 
