@@ -1,0 +1,13 @@
+import { DomainError } from '@madoguchi/common';
+
+export enum ApplicationErrorCode {
+  NotFound = 'APPLICATION_NOT_FOUND',
+  AttachmentNotFound = 'ATTACHMENT_NOT_FOUND',
+  TransitionNotAllowed = 'STATUS_TRANSITION_NOT_ALLOWED',
+  MessageRequired = 'STATUS_MESSAGE_REQUIRED',
+  MessageTooLong = 'STATUS_MESSAGE_TOO_LONG',
+  StaleVersion = 'STATUS_STALE_VERSION',
+  NotPermitted = 'STATUS_NOT_PERMITTED',
+}
+
+export class ApplicationError extends DomainError<ApplicationErrorCode> {}

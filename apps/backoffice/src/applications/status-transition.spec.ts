@@ -1,0 +1,53 @@
+import { APPLICATION_STATUSES, STATUS_TRANSITIONS } from '@madoguchi/transfer';
+import { ApplicationErrorCode } from './application.error';
+import { checkTransition } from './status-transition';
+
+describe('checkTransition', () => {
+  it.each([
+    ['received', 'in_review'],
+    ['in_review', 'completed'],
+    ['returned', 'in_review'],
+  ] as const)('allows %s -> %s without a message', (from, to) => {
+    expect(checkTransition(from, to, '')).toEqual({ to });
+  });
+
+  it('allows exactly the transitions of STATUS_TRANSITIONS', () => {
+    for (const from of APPLICATION_STATUSES) {
+      for (const to of APPLICATION_STATUSES) {
+        const sut = () => checkTransition(from, to, '理由');
+        if (STATUS_TRANSITIONS[from].includes(to)) {
+          expect(sut()).toEqual({ to, message: '理由' });
+        } else {
+          expect(sut).toThrow(
+            expect.objectContaining({ code: ApplicationErrorCode.TransitionNotAllowed }),
+          );
+        }
+      }
+    }
+  });
+
+  it.each([
+    ['in_review', 'returned'],
+    ['in_review', 'rejected'],
+    ['received', 'rejected'],
+  ] as const)('requires a message to the resident for %s -> %s', (from, to) => {
+    for (const message of [undefined, '', '   \n ']) {
+      expect(() => checkTransition(from, to, message)).toThrow(
+        expect.objectContaining({ code: ApplicationErrorCode.MessageRequired }),
+      );
+    }
+    expect(checkTransition(from, to, '  添付書類が不足しています。 ')).toEqual({
+      to,
+      message: '添付書類が不足しています。',
+    });
+  });
+
+  it('refuses an unknown status and an overlong message', () => {
+    expect(() => checkTransition('received', 'deleted', '')).toThrow(
+      expect.objectContaining({ code: ApplicationErrorCode.TransitionNotAllowed }),
+    );
+    expect(() => checkTransition('in_review', 'returned', 'あ'.repeat(1001))).toThrow(
+      expect.objectContaining({ code: ApplicationErrorCode.MessageTooLong }),
+    );
+  });
+});

@@ -1,0 +1,105 @@
+import { ConfigError, loadConfig } from '@madoguchi/common';
+import { Type } from 'class-transformer';
+import { randomBytes } from 'node:crypto';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+/** The environment as the operator writes it; validated once at boot (STYLE.md, config). */
+export class BackofficeEnv {
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  BACKOFFICE_PORT = 3001;
+
+  @IsString()
+  @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
+    message: 'BACKOFFICE_DATABASE_URL must be sqlite:<file> or postgres://…',
+  })
+  BACKOFFICE_DATABASE_URL = 'sqlite:./data/backoffice.sqlite';
+
+  @IsString()
+  @MinLength(1)
+  BACKOFFICE_DATA_DIR = './data/backoffice';
+
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  PORTAL_TRANSFER_URL = 'http://127.0.0.1:3000';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  TRANSFER_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  BACKOFFICE_COOKIE_SECRET?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  PULL_INTERVAL_MS = 2000;
+
+  @IsString()
+  @MinLength(1)
+  FORMS_DIR = './forms';
+}
+
+/** What the app reads (tests pass a literal). */
+export interface BackofficeConfig {
+  port: number;
+  databaseUrl: string;
+  dataDir: string;
+  portalTransferUrl: string;
+  transferKey: string;
+  cookieSecret: string;
+  pullIntervalMs: number;
+  formsDir: string;
+  isProduction: boolean;
+}
+
+/** Shared with the portal's development default so `npm start` works with no configuration. Never in production. */
+export const DEV_TRANSFER_KEY = 'madoguchi-dev-transfer-key-not-for-production';
+
+export function loadBackofficeConfig(env: Record<string, string | undefined>): BackofficeConfig {
+  const e = loadConfig(BackofficeEnv, env);
+  const isProduction = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (isProduction && !e.TRANSFER_KEY) {
+    problems.push(
+      'TRANSFER_KEY: required in production (at least 32 characters, shared with the portal)',
+    );
+  }
+  if (isProduction && !e.BACKOFFICE_COOKIE_SECRET) {
+    problems.push('BACKOFFICE_COOKIE_SECRET: required in production (at least 32 characters)');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  return {
+    port: e.BACKOFFICE_PORT,
+    databaseUrl: e.BACKOFFICE_DATABASE_URL,
+    dataDir: e.BACKOFFICE_DATA_DIR,
+    portalTransferUrl: e.PORTAL_TRANSFER_URL,
+    transferKey: e.TRANSFER_KEY ?? DEV_TRANSFER_KEY,
+    // development: a new secret per start (sessions end with a restart, which is fine there)
+    cookieSecret: e.BACKOFFICE_COOKIE_SECRET ?? randomBytes(32).toString('hex'),
+    pullIntervalMs: e.PULL_INTERVAL_MS,
+    formsDir: e.FORMS_DIR,
+    isProduction,
+  };
+}

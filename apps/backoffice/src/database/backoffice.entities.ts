@@ -1,0 +1,21 @@
+import { ApplicationEntity } from './entities/application.entity';
+import { AttachmentEntity } from './entities/attachment.entity';
+import { MunicipalityEntity } from './entities/municipality.entity';
+import { StaffSessionEntity } from './entities/staff-session.entity';
+import { StaffUserEntity } from './entities/staff-user.entity';
+import { StatusChangeEntity } from './entities/status-change.entity';
+import { StatusOutboxEntity } from './entities/status-outbox.entity';
+import { InitialSchema1763900000000 } from '../migrations/1763900000000-InitialSchema';
+
+export const BACKOFFICE_ENTITIES = [
+  MunicipalityEntity,
+  StaffUserEntity,
+  StaffSessionEntity,
+  ApplicationEntity,
+  AttachmentEntity,
+  StatusChangeEntity,
+  StatusOutboxEntity,
+];
+
+/** In order; a committed migration is never edited (STYLE.md). */
+export const BACKOFFICE_MIGRATIONS = [InitialSchema1763900000000];

@@ -1,0 +1,53 @@
+import type { Answers } from '@madoguchi/forms';
+import type { ApplicationStatus } from '@madoguchi/transfer';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+@Entity('application')
+export class ApplicationEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  /** the portal's id; UNIQUE, so a repeated pickup inserts nothing */
+  @Column({ name: 'portal_id', type: 'varchar', length: 64, unique: true })
+  portalId!: string;
+
+  @Column({ name: 'receipt_number', type: 'varchar', length: 64, unique: true })
+  receiptNumber!: string;
+
+  @Column({ name: 'municipality_code', type: 'varchar', length: 6 })
+  municipalityCode!: string;
+
+  @Column({ name: 'form_id', type: 'varchar', length: 100 })
+  formId!: string;
+
+  @Column({ name: 'form_version', type: 'integer' })
+  formVersion!: number;
+
+  @Column({ name: 'form_sha256', type: 'varchar', length: 64 })
+  formSha256!: string;
+
+  @Column({ name: 'title_ja', type: 'varchar', length: 300 })
+  titleJa!: string;
+
+  @Column({ name: 'title_en', type: 'varchar', length: 300, nullable: true })
+  titleEn!: string | null;
+
+  @Column({ type: 'simple-json' })
+  answers!: Answers;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: ApplicationStatus;
+
+  /** grows with every status change; pushed to the portal, which keeps the highest */
+  @Column({ name: 'status_version', type: 'integer' })
+  statusVersion!: number;
+
+  @Column({ name: 'submitted_at', type: Date })
+  submittedAt!: Date;
+
+  @Column({ name: 'received_at', type: Date })
+  receivedAt!: Date;
+
+  @Column({ name: 'updated_at', type: Date })
+  updatedAt!: Date;
+}
