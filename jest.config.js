@@ -1,25 +1,60 @@
 // Two projects: unit (*.spec.ts next to the code) and e2e (test/**/*.e2e-spec.ts, apps on real ports).
-// pkijs/asn1js are ESM-only: transform them (ENVIRONMENT.md).
+// Several dependencies are ESM-only (NestJS 12, pkijs, asn1js, …; ENVIRONMENT.md): jest on Node 20 cannot
+// require() them, so babel turns exactly those packages into CommonJS (import.meta included).
+const ESM_PACKAGES = [
+  'pkijs',
+  'asn1js',
+  'bytestreamjs',
+  'pvtsutils',
+  'pvutils',
+  '@noble',
+  '@peculiar',
+  'content-disposition',
+  '@nestjs',
+  'load-esm',
+  'uid',
+  'file-type',
+  'strtok3',
+  'token-types',
+  '@tokenizer',
+  '@borewit',
+  'uint8array-extras',
+  'canonicalize',
+];
+
 const moduleNameMapper = {
   '^@madoguchi/(.*)$': '<rootDir>/libs/$1/src/index.ts',
 };
 const transform = {
-  '^.+\\.[tj]s$': [
+  '^.+\\.ts$': [
     'ts-jest',
     {
-      isolatedModules: true,
       tsconfig: {
-        allowJs: true,
+        isolatedModules: true,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+        esModuleInterop: true,
+        target: 'ES2023',
         module: 'commonjs',
         moduleResolution: 'node10',
         ignoreDeprecations: '6.0',
       },
     },
   ],
+  '^.+\\.m?js$': [
+    'babel-jest',
+    {
+      babelrc: false,
+      configFile: false,
+      plugins: [
+        require.resolve('./test/support/babel-rename-esm-require.js'),
+        'babel-plugin-transform-import-meta',
+        '@babel/plugin-transform-modules-commonjs',
+      ],
+    },
+  ],
 };
-const transformIgnorePatterns = [
-  '/node_modules/(?!(pkijs|asn1js|bytestreamjs|pvtsutils|pvutils|@noble|@peculiar)/)',
-];
+const transformIgnorePatterns = [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`];
 const common = { moduleNameMapper, transform, transformIgnorePatterns, testEnvironment: 'node' };
 
 module.exports = {

@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+
+/** Portal configuration, validated once at boot from the environment (README: Configuration). */
+export class PortalConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORTAL_PORT: number = 3000;
+
+  @IsString()
+  PORTAL_HOST: string = '127.0.0.1';
+
+  /** The address residents use; QR codes and links are built from it. */
+  @Matches(/^https?:\/\/[^\s/]+(\/.*)?$/, { message: 'must be an http(s) URL' })
+  PORTAL_PUBLIC_URL: string = 'http://localhost:3000';
+
+  @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
+    message: 'must be sqlite:<file> or postgres://user:password@host:port/database',
+  })
+  PORTAL_DATABASE_URL: string = 'sqlite:./data/portal.sqlite';
+
+  /** Attachments and other bytes (kept out of the database). */
+  @IsString()
+  PORTAL_DATA_DIR: string = './data/portal';
+
+  @IsString()
+  FORMS_DIR: string = './forms';
+
+  /** Shared key of the zone boundary (HMAC-SHA256); the same value on the back office. */
+  @ValidateIf((c: PortalConfig) => c.NODE_ENV === 'production' || c.TRANSFER_KEY !== undefined)
+  @IsString()
+  @MinLength(32)
+  TRANSFER_KEY?: string;
+
+  @ValidateIf(
+    (c: PortalConfig) => c.NODE_ENV === 'production' || c.PORTAL_COOKIE_SECRET !== undefined,
+  )
+  @IsString()
+  @MinLength(32)
+  PORTAL_COOKIE_SECRET?: string;
+
+  /** Hours a draft is kept after its last change. */
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
+  DRAFT_TTL_HOURS: number = 24;
+
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' = 'info';
+}
+
+export const DEV_TRANSFER_KEY = 'madoguchi-dev-transfer-key-not-for-production';
+export const DEV_COOKIE_SECRET = 'madoguchi-dev-cookie-secret-not-for-production';
+
+export function transferKey(config: PortalConfig): string {
+  return config.TRANSFER_KEY ?? DEV_TRANSFER_KEY;
+}
+
+export function cookieSecret(config: PortalConfig): string {
+  return config.PORTAL_COOKIE_SECRET ?? DEV_COOKIE_SECRET;
+}

@@ -1,0 +1,63 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Answers, LocalizedText } from '@madoguchi/forms';
+import type { ApplicationStatus } from '@madoguchi/transfer';
+import type { DraftAttachmentRef } from './draft.entity';
+
+/** 'submitted' until the back office has picked the application up; then the back office's status. */
+export type PortalApplicationStatus = 'submitted' | ApplicationStatus;
+
+/**
+ * A submitted application. The personal data (answers, attachments) is held only until the back office has picked
+ * it up (ARCHITECTURE.md, zones); afterwards the row keeps the receipt number and the status.
+ */
+@Entity('application')
+export class ApplicationEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 32, name: 'receipt_number', unique: true })
+  receiptNumber!: string;
+
+  /** SHA-256 of the status-page secret; the secret itself is only in the resident's link. */
+  @Column({ type: 'varchar', length: 64, name: 'secret_hash' })
+  secretHash!: string;
+
+  @Column({ type: 'varchar', length: 6, name: 'municipality_code' })
+  municipalityCode!: string;
+
+  @Column({ type: 'varchar', length: 64, name: 'form_id' })
+  formId!: string;
+
+  @Column({ type: 'integer', name: 'form_version' })
+  formVersion!: number;
+
+  @Column({ type: 'varchar', length: 64, name: 'form_sha256' })
+  formSha256!: string;
+
+  @Column({ type: 'simple-json', name: 'form_title' })
+  formTitle!: LocalizedText;
+
+  @Column({ type: 'simple-json', nullable: true })
+  answers!: Answers | null;
+
+  @Column({ type: 'simple-json', nullable: true })
+  attachments!: DraftAttachmentRef[] | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: PortalApplicationStatus;
+
+  @Column({ type: 'text', nullable: true, name: 'status_message' })
+  statusMessage!: string | null;
+
+  @Column({ type: 'integer', name: 'status_version' })
+  statusVersion!: number;
+
+  @Column({ name: 'submitted_at' })
+  submittedAt!: Date;
+
+  @Column({ name: 'picked_up_at', type: Date, nullable: true })
+  pickedUpAt!: Date | null;
+
+  @Column({ name: 'status_changed_at', type: Date, nullable: true })
+  statusChangedAt!: Date | null;
+}

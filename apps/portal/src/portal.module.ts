@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { FileBlobStore } from '@madoguchi/common';
+import { PORTAL_BLOB_STORE, PORTAL_CONFIG } from './config/portal-config.provider';
+import type { PortalConfig } from './config/portal.config';
+import { portalDataSourceOptions, PORTAL_ENTITIES } from './database/portal-database';
+import { FormsRegistry } from './forms/forms-registry.service';
+import { DraftsService } from './drafts/drafts.service';
+import { ApplicationsService } from './applications/applications.service';
+import { TransferService } from './transfer/transfer.service';
+import { TransferController } from './transfer/transfer.controller';
+import { TransferAuthGuard } from './transfer/transfer-auth.guard';
+import { PagesController } from './pages/pages.controller';
+import { HealthController } from './pages/health.controller';
+import { DraftPurgeService } from './drafts/draft-purge.service';
+
+@Module({})
+export class PortalModule {
+  static forConfig(config: PortalConfig): DynamicModule {
+    return {
+      module: PortalModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          ...portalDataSourceOptions(config.PORTAL_DATABASE_URL),
+          migrationsRun: true,
+        }),
+        TypeOrmModule.forFeature(PORTAL_ENTITIES),
+      ],
+      controllers: [PagesController, TransferController, HealthController],
+      providers: [
+        { provide: PORTAL_CONFIG, useValue: config },
+        {
+          provide: PORTAL_BLOB_STORE,
+          useValue: new FileBlobStore(join(config.PORTAL_DATA_DIR, 'blobs')),
+        },
+        FormsRegistry,
+        DraftsService,
+        DraftPurgeService,
+        ApplicationsService,
+        TransferService,
+        TransferAuthGuard,
+      ],
+    };
+  }
+}

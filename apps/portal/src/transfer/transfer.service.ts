@@ -1,0 +1,144 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IsNull, LessThan, type DataSource } from 'typeorm';
+import type { BlobStore } from '@madoguchi/common';
+import {
+  APPLICATION_STATUSES,
+  TRANSFER_MAX_SKEW_MS,
+  TransferAuthError,
+  TransferAuthErrorCode,
+  type TransferApplication,
+  type TransferStatusUpdate,
+} from '@madoguchi/transfer';
+import { PORTAL_BLOB_STORE } from '../config/portal-config.provider';
+import { ApplicationEntity } from '../database/entities/application.entity';
+import { TransferNonceEntity } from '../database/entities/transfer-nonce.entity';
+
+/** The portal's side of the zone boundary: hand over, forget after acknowledgement, take status back. */
+@Injectable()
+export class TransferService {
+  private readonly logger = new Logger(TransferService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(PORTAL_BLOB_STORE) private readonly blobs: BlobStore,
+  ) {}
+
+  /** Records a nonce; a nonce seen before is a replay (kept for the whole time window, across restarts). */
+  async useNonce(nonce: string, now = new Date()): Promise<void> {
+    const repo = this.db.getRepository(TransferNonceEntity);
+    try {
+      await repo.insert({ nonce, expiresAt: new Date(now.getTime() + 2 * TRANSFER_MAX_SKEW_MS) });
+    } catch {
+      throw new TransferAuthError(TransferAuthErrorCode.Replayed, 'transfer nonce already used');
+    }
+    if (Math.random() < 0.05) {
+      await repo.delete({ expiresAt: LessThan(now) });
+    }
+  }
+
+  async pending(limit: number): Promise<TransferApplication[]> {
+    const rows = await this.db.getRepository(ApplicationEntity).find({
+      where: { pickedUpAt: IsNull() },
+      order: { submittedAt: 'ASC' },
+      take: Math.min(Math.max(limit, 1), 100),
+    });
+    return Promise.all(
+      rows.map(async (a) => ({
+        id: a.id,
+        receiptNumber: a.receiptNumber,
+        municipalityCode: a.municipalityCode,
+        formId: a.formId,
+        formVersion: a.formVersion,
+        formSha256: a.formSha256,
+        formTitle: a.formTitle,
+        answers: a.answers ?? {},
+        attachments: await Promise.all(
+          (a.attachments ?? []).map(async (r) => ({
+            id: r.id,
+            fieldId: r.fieldId ?? '',
+            name: r.name,
+            type: r.type,
+            size: r.size,
+            sha256: r.sha256,
+            contentBase64: (await this.blobs.get(r.blobKey)).toString('base64'),
+          })),
+        ),
+        submittedAt: a.submittedAt.toISOString(),
+      })),
+    );
+  }
+
+  /**
+   * The back office has stored the application: drop the personal data, keep receipt number and status.
+   * Idempotent: a second acknowledgement (a retry after a lost answer) changes nothing.
+   */
+  async acknowledge(id: string): Promise<boolean> {
+    const repo = this.db.getRepository(ApplicationEntity);
+    const app = await repo.findOneBy({ id });
+    if (!app) {
+      return false;
+    }
+    if (app.pickedUpAt) {
+      return true;
+    }
+    const blobs = app.attachments ?? [];
+    await repo.update(
+      { id, pickedUpAt: IsNull() },
+      {
+        pickedUpAt: new Date(),
+        answers: null,
+        attachments: null,
+        status: app.status === 'submitted' ? 'received' : app.status,
+      },
+    );
+    // Bytes go after the row no longer points at them; a crash in between leaves only unreferenced files.
+    await Promise.all(blobs.map((b) => this.blobs.delete(b.blobKey)));
+    return true;
+  }
+
+  /** Applies status changes; an older or repeated version is ignored, so pushes may be retried or reordered. */
+  async applyStatus(
+    updates: TransferStatusUpdate[],
+  ): Promise<{ applied: number; unknown: string[] }> {
+    const repo = this.db.getRepository(ApplicationEntity);
+    let applied = 0;
+    const unknown: string[] = [];
+    for (const u of updates) {
+      const result = await repo.update(
+        { receiptNumber: u.receiptNumber, statusVersion: LessThan(u.version) },
+        {
+          status: u.status,
+          statusMessage: u.message ?? null,
+          statusVersion: u.version,
+          statusChangedAt: new Date(u.changedAt),
+        },
+      );
+      if ((result.affected ?? 0) > 0) {
+        applied++;
+      } else if (!(await repo.existsBy({ receiptNumber: u.receiptNumber }))) {
+        unknown.push(u.receiptNumber);
+      }
+    }
+    if (unknown.length > 0) {
+      this.logger.warn(`status for unknown receipt numbers: ${unknown.length}`);
+    }
+    return { applied, unknown };
+  }
+}
+
+export function isStatusUpdate(u: unknown): u is TransferStatusUpdate {
+  const x = u as Partial<TransferStatusUpdate> | null;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof x.receiptNumber === 'string' &&
+    typeof x.status === 'string' &&
+    (APPLICATION_STATUSES as readonly string[]).includes(x.status) &&
+    Number.isInteger(x.version) &&
+    (x.version ?? 0) > 0 &&
+    typeof x.changedAt === 'string' &&
+    !Number.isNaN(Date.parse(x.changedAt)) &&
+    (x.message === undefined || (typeof x.message === 'string' && x.message.length <= 2000))
+  );
+}
