@@ -18,11 +18,16 @@ export interface LoadedForms {
 export const MUNICIPALITY_FILE = 'municipality.yaml';
 
 function readUtf8(file: string): string | FormIssue {
+  let bytes: Buffer;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(file));
+    bytes = readFileSync(file);
   } catch (e) {
-    const message = e instanceof TypeError ? 'not valid UTF-8: save the file as UTF-8' : (e as Error).message;
-    return { file, line: 0, message };
+    return { file, line: 0, message: `cannot read: ${(e as Error).message}` };
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { file, line: 0, message: 'not valid UTF-8: save the file as UTF-8' };
   }
 }
 
