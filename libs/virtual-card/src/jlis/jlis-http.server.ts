@@ -1,10 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CertificateKind } from './jlis-state.store';
 import { ocspStatusOnly } from './ocsp.responder';
 
 export interface JlisHttpBackend {
-  crl(kind: CertificateKind): Promise<Buffer>;
+  crl(kind: 'sign' | 'auth' | 'root'): Promise<Buffer>;
   respondOcsp(requestDer: Buffer): Promise<Buffer>;
   caCertificate(file: 'root' | 'sign-ca' | 'auth-ca' | 'sign-ocsp' | 'auth-ocsp'): Buffer;
 }
@@ -52,13 +51,13 @@ async function route(
 ): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   const method = request.method ?? 'GET';
-  const crl = /^\/crl\/(sign|auth)\.crl$/.exec(path);
+  const crl = /^\/crl\/(sign|auth|root)\.crl$/.exec(path);
   if (crl && (method === 'GET' || method === 'HEAD')) {
     return send(
       response,
       200,
       'application/pkix-crl',
-      await backend.crl(crl[1] as CertificateKind),
+      await backend.crl(crl[1] as 'sign' | 'auth' | 'root'),
     );
   }
   const ca = /^\/ca\/([a-z-]+)\.cer$/.exec(path);

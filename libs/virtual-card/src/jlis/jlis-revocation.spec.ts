@@ -149,30 +149,27 @@ describe('SimulatedJlis revocation: CRL and OCSP over HTTP', () => {
     expect(text.stdout).toContain('X509v3 CRL Number');
   });
 
-  it('makes openssl verify -crl_check fail for the revoked certificate and pass for the good one', async () => {
-    const crlPem = join(dir, 'sign-crl.pem');
-    const conversion = await run('openssl', [
-      'crl',
-      '-inform',
-      'DER',
-      '-in',
-      join(dir, 'sign.crl'),
-      '-out',
-      crlPem,
-    ]);
+  it('makes openssl verify -crl_check_all fail for the revoked certificate and pass for a good one', async () => {
+    const crlsPem = join(dir, 'crls.pem');
+    let pem = '';
+    for (const kind of ['sign', 'root']) {
+      const response = await fetch(`${server.url}/crl/${kind}.crl`);
+      const der = Buffer.from(await response.arrayBuffer());
+      pem += toPem(der, 'X509 CRL');
+    }
+    await fs.writeFile(crlsPem, pem);
     const verify = (certFile: string) =>
       run('openssl', [
         'verify',
-        '-crl_check',
+        '-crl_check_all',
         '-CAfile',
         files['root.pem'],
         '-untrusted',
         files['sign-ca.pem'],
         '-CRLfile',
-        crlPem,
+        crlsPem,
         files[certFile],
       ]);
-
     const fresh = await sut.issueCard({
       ...resident,
       signPublicKey: rsaSpki(),
@@ -181,12 +178,33 @@ describe('SimulatedJlis revocation: CRL and OCSP over HTTP', () => {
     files['fresh.pem'] = join(dir, 'fresh.pem');
     await fs.writeFile(files['fresh.pem'], toPem(fresh.signCert));
 
-    expect(conversion.code).toBe(0);
     await expect(verify('sign.pem')).resolves.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('certificate revoked'),
     });
     await expect(verify('fresh.pem')).resolves.toMatchObject({ code: 0 });
+  });
+
+  it('answers an RFC 6960 GET request (base64 in the path) like a POST', async () => {
+    const requestFile = join(dir, 'request.der');
+    const responseFile = join(dir, 'response.der');
+    await run('openssl', [
+      'ocsp',
+      '-issuer',
+      files['auth-ca.pem'],
+      '-cert',
+      files['auth.pem'],
+      '-no_nonce',
+      '-reqout',
+      requestFile,
+    ]);
+    const encoded = encodeURIComponent((await fs.readFile(requestFile)).toString('base64'));
+    const response = await fetch(`${server.url}/ocsp/${encoded}`);
+    await fs.writeFile(responseFile, Buffer.from(await response.arrayBuffer()));
+
+    const text = await run('openssl', ['ocsp', '-respin', responseFile, '-resp_text', '-noverify']);
+
+    expect(text.stdout).toContain('Cert Status: good');
   });
 
   it('answers a malformed OCSP request with malformedRequest, never a crash', async () => {

@@ -147,6 +147,13 @@ export interface JlisTrustAnchors {
   authChainPem: string;
 }
 
+export type CrlKind = CertificateKind | 'root';
+const crlAuthority: Record<CrlKind, AuthorityName> = {
+  sign: 'signCa',
+  auth: 'authCa',
+  root: 'root',
+};
+
 export type CaCertificateFile = 'root' | 'sign-ca' | 'auth-ca' | 'sign-ocsp' | 'auth-ocsp';
 const caFileAuthority: Record<CaCertificateFile, AuthorityName> = {
   root: 'root',
@@ -185,7 +192,10 @@ export class SimulatedJlis {
       if (existing) {
         return existing;
       }
-      const created = await createHierarchy(options.baseUrl ?? DEFAULT_BASE_URL, now());
+      const created = await createHierarchy(
+        (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
+        now(),
+      );
       await store.writeCa(created);
       for (const [file, name] of Object.entries(caFileAuthority)) {
         await store.writeFile(
@@ -394,9 +404,13 @@ export class SimulatedJlis {
     return this.authorities[caFileAuthority[file]].cert;
   }
 
-  /** A freshly signed CRL of the signing or authentication CA, from the index on disk at this moment. */
-  async crl(kind: CertificateKind): Promise<Buffer> {
-    const ca = kind === 'sign' ? this.authorities.signCa : this.authorities.authCa;
+  /**
+   * A freshly signed CRL, from the index on disk at this moment: of the signing CA, the authentication CA, or the
+   * root's (an ARL for the two CAs; empty, as this J-LIS never revokes its CAs, but path validators such as pkijs
+   * want revocation data for every certificate in the path).
+   */
+  async crl(kind: CrlKind): Promise<Buffer> {
+    const ca = this.authorities[crlAuthority[kind]];
     const index = await this.store.readIndex();
     const thisUpdate = this.now();
     return buildCrl({
@@ -444,7 +458,7 @@ export class SimulatedJlis {
     }
   }
 
-  /** Serves GET /crl/{sign,auth}.crl, POST /ocsp, GET /ocsp/{base64}, GET /ca/*.cer on host:port (0 = any port). */
+  /** Serves GET /crl/{sign,auth,root}.crl, POST /ocsp, GET /ocsp/{base64}, GET /ca/*.cer on host:port (0 = any port). */
   listen(port: number, host = '127.0.0.1'): Promise<JlisHttpServer> {
     return startJlisHttpServer(this, port, host);
   }
@@ -547,7 +561,16 @@ async function createHierarchy(baseUrl: string, now: Date): Promise<CaStateFile>
     extension(Oid.basicConstraints, true, basicConstraintsCa()),
     extension(Oid.keyUsage, true, keyUsage([KeyUsageBit.keyCertSign, KeyUsageBit.cRLSign])),
     extension(Oid.subjectAltName, false, serviceAltName),
-    ...(isRoot ? [] : [extension(Oid.issuerAltName, false, serviceAltName)]),
+    ...(isRoot
+      ? []
+      : [
+          extension(Oid.issuerAltName, false, serviceAltName),
+          extension(
+            Oid.crlDistributionPoints,
+            false,
+            crlDistributionPoint(`${baseUrl}/crl/root.crl`),
+          ),
+        ]),
     extension(Oid.subjectKeyIdentifier, false, subjectKeyIdentifier(keyIdentifier(spki))),
     extension(Oid.authorityKeyIdentifier, false, authorityKeyIdentifier(keyIdentifier(issuerSpki))),
   ];
