@@ -62,7 +62,7 @@ export const messages = {
     en: `${en(l)} must be on or before ${iso}.`,
   }),
   email: (l: Label): LocalizedText => ({
-    ja: `${l.ja}はメールアドレスの形式で入力してください（例：taro@example.jp）`,
+    ja: `${l.ja}は「@」を含む正しい形式で入力してください（例：taro@example.jp）`,
     en: `Enter ${en(l)} as an email address (e.g. taro@example.jp).`,
   }),
   tel: (l: Label): LocalizedText => ({

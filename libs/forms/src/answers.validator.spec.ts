@@ -153,8 +153,8 @@ describe('validateAnswers', () => {
     it('validates an email address after NFKC', () => {
       const f = field({ id: 'e', type: 'email' });
       expect(one(f, { e: 'ｔａｒｏ＠example.jp' }).value).toBe('taro@example.jp');
-      expect(one(f, { e: 'taro@example' }).error).toBe('項目eはメールアドレスの形式で入力してください（例：taro@example.jp）');
-      expect(one(f, { e: 'taro example@x.jp' }).error).toBe('項目eはメールアドレスの形式で入力してください（例：taro@example.jp）');
+      expect(one(f, { e: 'taro@example' }).error).toBe('項目eは「@」を含む正しい形式で入力してください（例：taro@example.jp）');
+      expect(one(f, { e: 'taro example@x.jp' }).error).toBe('項目eは「@」を含む正しい形式で入力してください（例：taro@example.jp）');
     });
 
     it('normalises a phone number and checks its digits', () => {
