@@ -163,7 +163,23 @@ describe('resident portal over HTTP', () => {
       .type('form')
       .send({ ...validStep1, tel: '999' });
     expect(res.status).toBe(403);
+    expect(res.text).toContain('ページの有効期限が切れたため');
     expect((await r.page(`${FORM}/steps/1`)).text).toContain('value="03-1234-5678"');
+  });
+
+  it('refuses an oversize upload with a Japanese message and keeps the draft', async () => {
+    const r = new ResidentAgent(base);
+    await startDraft(r);
+    await r.submit(`${FORM}/steps/1`, `${FORM}/steps/1`, validStep1);
+    const step2 = await r.page(`${FORM}/steps/2`);
+    const res = await r.agent
+      .post(`${FORM}/steps/2`)
+      .field('_csrf', step2.csrf)
+      .field('count', '1')
+      .attach('document', Buffer.alloc(11 * 1024 * 1024, 7), 'huge.png');
+    expect(res.status).toBe(413);
+    expect(res.text).toContain('ファイルが大きすぎます');
+    expect((await r.page(`${FORM}/steps/1`)).text).toContain('value="山田"');
   });
 
   it('does not accept a forged draft cookie', async () => {
