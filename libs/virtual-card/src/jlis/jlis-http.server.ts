@@ -18,6 +18,12 @@ export interface JlisHttpServer {
 /** RFC 6960 requests are a few hundred bytes; anything near this is not an OCSP request. */
 const MAX_REQUEST_BYTES = 64 * 1024;
 
+/** The CPS qualifier of every certificate points here (JPKI.md §4.2 certificatePolicies). */
+const CPS_TEXT = `madoguchi simulated J-LIS: a TEST certification authority.
+これはテスト用の認証局です。公的個人認証サービス（J-LIS）の証明書ではありません。
+Certificates issued here certify nothing about any real person and must never be trusted outside tests.
+`;
+
 const caFiles = ['root', 'sign-ca', 'auth-ca', 'sign-ocsp', 'auth-ocsp'] as const;
 
 class RequestTooLarge extends Error {}
@@ -88,6 +94,9 @@ async function route(
       ? Buffer.from(encoded, 'base64')
       : Buffer.alloc(0);
     return send(response, 200, 'application/ocsp-response', await backend.respondOcsp(der));
+  }
+  if (path === '/cps' && method === 'GET') {
+    return send(response, 200, 'text/plain; charset=utf-8', CPS_TEXT);
   }
   return send(response, 404, 'text/plain', 'not found\n');
 }

@@ -250,6 +250,7 @@ describe('SimulatedJlis revocation: CRL and OCSP over HTTP', () => {
 
     expect(Buffer.from(await root.arrayBuffer()).equals(sut.trustAnchors().root)).toBe(true);
     expect(missing.status).toBe(404);
+    await expect((await fetch(`${server.url}/cps`)).text()).resolves.toContain('TEST');
   });
 
   it('keeps revocations when the directory is reopened', async () => {

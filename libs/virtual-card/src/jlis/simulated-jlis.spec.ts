@@ -213,5 +213,13 @@ describe('SimulatedJlis issuance', () => {
     await expect(
       sut.issueCard({ ...base, signPublicKey: rsaSpki(), birthdate: '19800230' }),
     ).rejects.toThrow('birth date');
+    await expect(
+      sut.issueCard({
+        ...base,
+        signPublicKey: rsaSpki(),
+        issuedAt: new Date('2020-01-01T00:00:00Z'),
+        birthdate: '20200102',
+      }),
+    ).rejects.toThrow('after the issue date');
   });
 });

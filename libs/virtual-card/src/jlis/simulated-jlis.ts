@@ -15,6 +15,8 @@ import {
   encodeBasicFourSubjectAltName,
   fifthBirthdayAfter,
   JpkiPolicyOid,
+  JpkiProfileError,
+  JpkiProfileErrorCode,
   romanisedPrefecture,
   type BasicFour,
 } from './jpki-certificate-profile';
@@ -221,6 +223,9 @@ export class SimulatedJlis {
     const signPublicKey = normaliseRsaPublicKey(request.signPublicKey, 'signPublicKey');
     const authPublicKey = normaliseRsaPublicKey(request.authPublicKey, 'authPublicKey');
     const issuedAt = request.issuedAt ?? this.now();
+    if (request.birthdate > issuedAt.toISOString().slice(0, 10).replace(/-/g, '')) {
+      throw new JpkiProfileError(JpkiProfileErrorCode.BadValue, 'birth date after the issue date');
+    }
     const notAfter = fifthBirthdayAfter(issuedAt, request.birthdate);
     const cardId = randomBytes(8).toString('hex').toUpperCase();
     const signSerial = newSerial();
