@@ -211,6 +211,7 @@ export class PcscTransport implements CardTransport {
   private broken: CardError | undefined;
   private isRemoved = false;
   private queue: Promise<unknown> = Promise.resolve();
+  private nativeCall: Promise<void> | undefined;
 
   private constructor(
     private readonly session: PcscSession,
@@ -348,6 +349,8 @@ export class PcscTransport implements CardTransport {
 
   /** One SCardTransmit, bounded by the transmit time-out; `{}` means it timed out. */
   private sendOnce(apdu: Uint8Array): Promise<{ response?: Uint8Array; error?: Error }> {
+    let nativeDone: () => void = () => undefined;
+    this.nativeCall = new Promise<void>((resolve) => (nativeDone = resolve));
     return new Promise((resolve) => {
       let isSettled = false;
       const timer = setTimeout(() => {
@@ -356,6 +359,8 @@ export class PcscTransport implements CardTransport {
       }, this.transmitTimeoutMs);
       const maxResponse = this.supportsExtendedLength ? 65536 + 2 : 256 + 2;
       this.reader.transmit(Buffer.from(apdu), maxResponse, this.protocol, (error, response) => {
+        this.nativeCall = undefined;
+        nativeDone();
         if (isSettled) {
           return;
         }
@@ -376,6 +381,17 @@ export class PcscTransport implements CardTransport {
     }
     this.isClosed = true;
     await this.queue;
+    const pending = this.nativeCall;
+    if (pending) {
+      // A timed-out SCardTransmit still holds the reader's native lock, and the binding's reader.close() takes
+      // that lock on the main thread: release once the call returns (removal or an answer) instead of blocking.
+      void pending.then(() => this.release());
+      return;
+    }
+    await this.release();
+  }
+
+  private async release(): Promise<void> {
     try {
       // A removed card makes SCardDisconnect fail at once; the guard only bounds a wedged reader.
       await new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ import { DomainError } from '@madoguchi/common';
 import type { SexCode } from '@madoguchi/jpki';
 import { SimulatedJlis } from '../jlis';
 import { VirtualMyNumberCard } from '../virtual-my-number-card';
+import { SERVE_USAGE_LINE, runServeCommand } from '../vpcd/vpcd-serve.command';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -152,9 +153,10 @@ const commands = new Map<string, CommandEntry>([
     },
   ],
   ['info', { usage: 'info FILE [--json]   (no keys, PINs or individual number)', run: info }],
+  ['serve', { usage: SERVE_USAGE_LINE, run: (args, io) => runServeCommand(args, io.err) }],
 ]);
 
-/** Hook for further subcommands (the vpcd `serve FILE` lives in ../vpcd and registers itself here). */
+/** Hook for further subcommands (`serve` is implemented in ../vpcd and listed above). */
 export function registerVirtualCardCommand(
   name: string,
   usage: string,

@@ -29,7 +29,7 @@ export function parseServeArgs(args: string[]): ServeOptions {
     },
   });
   if (positionals.length !== 1) {
-    throw new Error(`expected one state FILE\n\n${SERVE_USAGE}`);
+    throw new Error(`expected one state FILE\n${SERVE_USAGE}`);
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -59,13 +59,27 @@ export function serveVirtualCard(
   return client;
 }
 
-/** `virtual-card serve`: runs until SIGINT/SIGTERM, then removes the card and exits 0. */
-export async function runServeCommand(args: string[]): Promise<number> {
-  const client = serveVirtualCard(parseServeArgs(args));
+export const SERVE_USAGE_LINE =
+  'serve FILE [--host H] [--port P] [--verbose]   (offer the card to pcscd via vpcd)';
+
+/** `virtual-card serve`: runs until SIGINT/SIGTERM, then removes the card and resolves to exit code 0. */
+export async function runServeCommand(
+  args: string[],
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<number> {
+  let options: ServeOptions;
+  try {
+    options = parseServeArgs(args);
+  } catch (error) {
+    log(`virtual-card serve: ${(error as Error).message}`);
+    return 2;
+  }
+  const client = serveVirtualCard(options, log);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   await client.stop();
+  log('stopped');
   return 0;
 }
