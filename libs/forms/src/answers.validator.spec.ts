@@ -1,6 +1,9 @@
+import { join } from 'node:path';
+import fc from 'fast-check';
 import { validateAnswers, type RawAnswers } from './answers.validator';
 import type { AttachmentRef, FieldDefinition, FormDefinition } from './form-definition';
 import { FormsError } from './forms.error';
+import { loadFormsDirectory } from './forms-directory.loader';
 import { field, form, section } from './testing/form.factory';
 
 const NOW = new Date('2025-04-30T15:00:00Z'); // 2025-05-01 00:00 in Japan
@@ -25,17 +28,28 @@ const ref = (overrides: Partial<AttachmentRef> = {}): AttachmentRef => ({
 describe('validateAnswers', () => {
   describe('required', () => {
     it.each([
-      [field({ id: 't', type: 'text', required: true }), '項目tを入力してください', 'Enter item t.'],
-      [field({ id: 'r', type: 'radio', required: true, options: options('a') }), '項目rを選択してください', 'Select item r.'],
       [
+        'text',
+        field({ id: 't', type: 'text', required: true }), '項目tを入力してください', 'Enter item t.'],
+      [
+        'radio',
+        field({ id: 'r', type: 'radio', required: true, options: options('a') }), '項目rを選択してください', 'Select item r.'],
+      [
+        'checkboxes',
         field({ id: 'c', type: 'checkboxes', required: true, options: options('a') }),
         '項目cは1つ以上選んでください',
         'Select at least 1 for item c.',
       ],
-      [field({ id: 'f', type: 'file', required: true }), '項目fを添付してください', 'Attach item f.'],
-      [field({ id: 'n', type: 'japanese-name', required: true }), '項目nを入力してください', 'Enter item n.'],
-      [field({ id: 'a', type: 'address', required: true }), '項目aを入力してください', 'Enter item a.'],
-    ])('%#: an empty required %s field says what to do', (f, ja, en) => {
+      [
+        'file',
+        field({ id: 'f', type: 'file', required: true }), '項目fを添付してください', 'Attach item f.'],
+      [
+        'japanese-name',
+        field({ id: 'n', type: 'japanese-name', required: true }), '項目nを入力してください', 'Enter item n.'],
+      [
+        'address',
+        field({ id: 'a', type: 'address', required: true }), '項目aを入力してください', 'Enter item a.'],
+    ])('an empty required %s field says what to do', (_type, f, ja, en) => {
       expect(one(f, { [f.id]: '   ' })).toEqual({ value: undefined, error: ja, en });
     });
 
@@ -83,12 +97,22 @@ describe('validateAnswers', () => {
       `" OR 1=1 --`,
       `{{constructor.constructor('return process')()}}`,
       `<img src=x onerror=alert(1)>&amp;`,
-    ])('keeps %j verbatim: escaping is the page\'s job', (input) => {
-      const sut = form([section('s', [field({ id: 't', type: 'text' }), field({ id: 'm', type: 'textarea' })])]);
-      const raw = { t: input, m: input };
+    ])('keeps %j verbatim in every text field: escaping is the page\'s job', (input) => {
+      const sut = form([
+        section('s', [
+          field({ id: 't', type: 'text' }),
+          field({ id: 'm', type: 'textarea' }),
+          field({ id: 'n', type: 'japanese-name' }),
+          field({ id: 'a', type: 'address' }),
+        ]),
+      ]);
+      const raw = { t: input, m: input, 'n.family': input, 'n.given': input, 'a.text': input };
       const before = JSON.stringify(raw);
       const result = validateAnswers(sut, raw, {}, { now: NOW });
-      expect(result).toEqual({ answers: { t: input, m: input }, errors: {} });
+      expect(result).toEqual({
+        answers: { t: input, m: input, n: { family: input, given: input }, a: { text: input } },
+        errors: {},
+      });
       expect(JSON.stringify(raw)).toBe(before);
     });
 
@@ -297,6 +321,70 @@ describe('validateAnswers', () => {
 
     it('throws a FormsError for a section the form does not have', () => {
       expect(() => validateAnswers(sut, {}, {}, { sectionId: 'nope' })).toThrow(FormsError);
+    });
+  });
+});
+
+describe('validateAnswers on the demo forms', () => {
+  const { forms } = loadFormsDirectory(join(__dirname, '../../../forms'));
+  const rawKeys = forms.flatMap((f) =>
+    f.sections.flatMap((s) =>
+      s.fields.flatMap((x) => [x.id, `${x.id}.family`, `${x.id}.given`, `${x.id}.familyKana`, `${x.id}.text`, `${x.id}.postalCode`]),
+    ),
+  );
+  const value = fc.oneof(
+    fc.string(),
+    fc.constantFrom('yes', 'no', 'other', 'apart', '2025-05-10', '03-1234-5678', '1000001', 'タロウ', '<b>x</b>'),
+    fc.array(fc.string(), { maxLength: 3 }),
+  );
+
+  it('never throws on arbitrary bodies, and answers or errors only name fields', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...forms),
+        fc.dictionary(fc.oneof(fc.constantFrom(...rawKeys), fc.string()), value, { maxKeys: 20 }),
+        (f, raw) => {
+          const ids = new Set(f.sections.flatMap((s) => s.fields.map((x) => x.id)));
+          const { answers, errors } = validateAnswers(f, raw, {}, { now: NOW });
+          return [...Object.keys(answers), ...Object.keys(errors)].every((k) => ids.has(k));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('accepts a complete 粗大ごみ application as a browser would post it', () => {
+    const sodai = forms.find((f) => f.id === 'sodai-gomi');
+    expect(sodai).toBeDefined();
+    const result = validateAnswers(
+      sodai as FormDefinition,
+      {
+        'name.family': '窓口',
+        'name.given': '太郎',
+        'name.familyKana': 'まどぐち',
+        'name.givenKana': 'たろう',
+        'address.postalCode': '９９０－００１９',
+        'address.text': 'まどぐち市本町1-2-3',
+        tel: '03-1234-5678',
+        email: '',
+        items: ['sofa', 'bed'],
+        collectionDate: '2025-05-10',
+        place: 'door',
+        notes: '',
+      },
+      {},
+      { now: NOW },
+    );
+    expect(result).toEqual({
+      answers: {
+        name: { family: '窓口', given: '太郎', familyKana: 'マドグチ', givenKana: 'タロウ' },
+        address: { postalCode: '9900019', text: 'まどぐち市本町1-2-3' },
+        tel: '03-1234-5678',
+        items: ['bed', 'sofa'],
+        collectionDate: '2025-05-10',
+        place: 'door',
+      },
+      errors: {},
     });
   });
 });
