@@ -33,6 +33,6 @@ export function didYouMean(input: string, candidates: readonly string[]): string
       bestDistance = d;
     }
   }
-  const limit = Math.max(2, Math.floor(input.length / 3));
+  const limit = input.length <= 3 ? 1 : Math.max(2, Math.floor(input.length / 3));
   return best !== undefined && bestDistance <= limit ? ` (did you mean "${best}"?)` : '';
 }

@@ -243,6 +243,11 @@ function schemaMessage(error: ErrorObject, data: unknown): { path: Path; message
       return { path, message: `${where}: ${quoted} must be true` };
     case 'minLength':
       return { path, message: `${where}: ${quoted} must not be empty` };
+    case 'minItems':
+      return {
+        path,
+        message: `${where}: ${quoted} needs at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`,
+      };
     case 'uniqueItems':
       return { path, message: `${where}: ${quoted} lists the same value twice` };
     default:

@@ -80,5 +80,5 @@ describe('forms:validate', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stdout.split('\n')[0]).toBe(`${join(root, '990019/test-form.yaml')}:2: form: "version" must be >= 1`);
-  }, 120_000);
+  }, 240_000);
 });
