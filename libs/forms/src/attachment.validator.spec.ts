@@ -25,6 +25,13 @@ describe('sniffMimeType', () => {
     expect(sniffMimeType(content)).toBe(type);
   });
 
+  it('reads HEIC from the compatible brands and leaves other ISO media files out', () => {
+    expect(sniffMimeType(bytes([0, 0, 0, 0x18], 'ftypmif1', [0, 0, 0, 0], 'mif1heic'))).toBe('image/heic');
+    expect(sniffMimeType(bytes([0, 0, 0, 0x14], 'ftypmif1', [0, 0, 0, 0], 'mif1'))).toBe('image/heif');
+    expect(sniffMimeType(bytes([0, 0, 0, 0x14], 'ftypisom', [0, 0, 2, 0], 'mp41'))).toBeUndefined();
+    expect(sniffMimeType(bytes([0, 0, 0, 0x14], 'ftypavif', [0, 0, 0, 0], 'mif1'))).toBeUndefined();
+  });
+
   it('never trusts plain text, HTML or truncated signatures', () => {
     expect(sniffMimeType(TEXT)).toBeUndefined();
     expect(sniffMimeType(bytes('<html><script>alert(1)</script>'))).toBeUndefined();

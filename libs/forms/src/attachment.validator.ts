@@ -63,13 +63,21 @@ export function sniffMimeType(bytes: Uint8Array): string | undefined {
   if (startsWith(bytes, ascii('RIFF')) && startsWith(bytes, ascii('WEBP'), 8)) {
     return 'image/webp';
   }
-  // ISO BMFF (ISO/IEC 14496-12 §4.3): box size, 'ftyp', major brand.
+  // ISO BMFF (ISO/IEC 14496-12 §4.3): box size, 'ftyp', major brand, minor version, compatible brands.
   if (startsWith(bytes, ascii('ftyp'), 4) && bytes.length >= 12) {
-    const brand = String.fromCharCode(...bytes.subarray(8, 12));
-    if (['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx'].includes(brand)) {
+    const boxEnd = Math.min(bytes.length, new DataView(bytes.buffer, bytes.byteOffset).getUint32(0));
+    const brandOffsets = [8];
+    for (let at = 16; at + 4 <= boxEnd; at += 4) {
+      brandOffsets.push(at);
+    }
+    const brands = brandOffsets.map((at) => String.fromCharCode(...bytes.subarray(at, at + 4)));
+    if (['avif', 'avis'].includes(brands[0])) {
+      return undefined; // AV1 in a HEIF container: not an image type forms accept
+    }
+    if (brands.some((b) => ['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx'].includes(b))) {
       return 'image/heic';
     }
-    if (['mif1', 'msf1'].includes(brand)) {
+    if (brands.some((b) => ['mif1', 'msf1'].includes(b))) {
       return 'image/heif';
     }
   }
