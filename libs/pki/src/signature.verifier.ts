@@ -366,8 +366,20 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Veri
       notPassed('REVOCATION', 'INDETERMINATE', 'TRY_LATER', 'not asked: the signature is invalid'),
     );
   } else {
-    revocation = await input.revocation.check(signer.der, chain[1].der);
-    set(revocationCheck(revocation));
+    try {
+      revocation = await input.revocation.check(signer.der, chain[1].der);
+      set(revocationCheck(revocation));
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      set(
+        notPassed(
+          'REVOCATION',
+          'INDETERMINATE',
+          'TRY_LATER',
+          `the revocation source failed: ${why}`,
+        ),
+      );
+    }
   }
 
   let certifiedBasicFour: CertifiedBasicFour | undefined;
