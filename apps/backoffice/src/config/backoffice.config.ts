@@ -26,6 +26,10 @@ export class BackofficeEnv {
   BACKOFFICE_PORT = 3001;
 
   @IsString()
+  @MinLength(1)
+  BACKOFFICE_HOST = '127.0.0.1';
+
+  @IsString()
   @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
     message: 'BACKOFFICE_DATABASE_URL must be sqlite:<file> or postgres://…',
   })
@@ -62,6 +66,7 @@ export class BackofficeEnv {
 /** What the app reads (tests pass a literal). */
 export interface BackofficeConfig {
   port: number;
+  host: string;
   databaseUrl: string;
   dataDir: string;
   portalTransferUrl: string;
@@ -92,6 +97,7 @@ export function loadBackofficeConfig(env: Record<string, string | undefined>): B
   }
   return {
     port: e.BACKOFFICE_PORT,
+    host: e.BACKOFFICE_HOST,
     databaseUrl: e.BACKOFFICE_DATABASE_URL,
     dataDir: e.BACKOFFICE_DATA_DIR,
     portalTransferUrl: e.PORTAL_TRANSFER_URL,

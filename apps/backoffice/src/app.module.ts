@@ -1,0 +1,98 @@
+import { FileBlobStore } from '@madoguchi/common';
+import {
+  Inject,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { TransferClient } from '@madoguchi/transfer';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { ApplicationsController } from './applications/applications.controller';
+import { ApplicationsService } from './applications/applications.service';
+import { AuthController } from './auth/auth.controller';
+import { AuthService } from './auth/auth.service';
+import { PasswordHasher } from './auth/password.hasher';
+import { BACKOFFICE_CONFIG, BLOB_STORE } from './backoffice.tokens';
+import type { BackofficeConfig } from './config/backoffice.config';
+import { FormCatalog } from './forms/form-catalog';
+import { HealthController } from './health.controller';
+import { StaffService } from './staff/staff.service';
+import { ApplicationIntakeService } from './transfer/application-intake.service';
+import { PullWorker } from './transfer/pull.worker';
+import { SessionGuard } from './web/session.guard';
+
+export interface BackofficeModuleOptions {
+  config: BackofficeConfig;
+  dataSource: DataSource;
+  forms: FormCatalog;
+  hasher: PasswordHasher;
+}
+
+/** Stops the pull worker first, then closes the database (enableShutdownHooks). */
+class Lifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(PullWorker) private readonly worker: PullWorker,
+    @Inject(DataSource) private readonly db: DataSource,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker.stop();
+    if (this.db.isInitialized) {
+      await this.db.destroy();
+    }
+  }
+}
+
+@Module({})
+export class AppModule {
+  static register({ config, dataSource, forms, hasher }: BackofficeModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [AuthController, ApplicationsController, HealthController],
+      providers: [
+        { provide: BACKOFFICE_CONFIG, useValue: config },
+        { provide: DataSource, useValue: dataSource },
+        { provide: FormCatalog, useValue: forms },
+        { provide: PasswordHasher, useValue: hasher },
+        { provide: BLOB_STORE, useValue: new FileBlobStore(join(config.dataDir, 'blobs')) },
+        {
+          provide: AuthService,
+          useFactory: (db: DataSource, h: PasswordHasher) => new AuthService(db, h),
+          inject: [DataSource, PasswordHasher],
+        },
+        {
+          provide: StaffService,
+          useFactory: (db: DataSource, h: PasswordHasher) => new StaffService(db, h),
+          inject: [DataSource, PasswordHasher],
+        },
+        {
+          provide: ApplicationsService,
+          useFactory: (db: DataSource, blobs: FileBlobStore) => new ApplicationsService(db, blobs),
+          inject: [DataSource, BLOB_STORE],
+        },
+        {
+          provide: ApplicationIntakeService,
+          useFactory: (db: DataSource, blobs: FileBlobStore) =>
+            new ApplicationIntakeService(db, blobs),
+          inject: [DataSource, BLOB_STORE],
+        },
+        {
+          provide: PullWorker,
+          useFactory: (intake: ApplicationIntakeService, db: DataSource) =>
+            new PullWorker(
+              new TransferClient(config.portalTransferUrl, config.transferKey),
+              intake,
+              db,
+              config.pullIntervalMs,
+              new Logger('PullWorker'),
+            ),
+          inject: [ApplicationIntakeService, DataSource],
+        },
+        SessionGuard,
+        Lifecycle,
+      ],
+    };
+  }
+}

@@ -1,0 +1,152 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Redirect,
+  Render,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DataSource, In } from 'typeorm';
+import type { StaffContext } from '../auth/staff-context';
+import { StaffUserEntity } from '../database/entities/staff-user.entity';
+import { FormCatalog } from '../forms/form-catalog';
+import { StaffService } from '../staff/staff.service';
+import { applicationErrorMessage } from '../web/error-messages';
+import { CurrentStaff, SessionGuard } from '../web/session.guard';
+import { ApplicationError, ApplicationErrorCode } from './application.error';
+import { ApplicationsService } from './applications.service';
+import { isApplicationStatus } from './status-transition';
+import { toDetailView, toListView } from './to-application-view.mapper';
+
+interface StatusForm {
+  status?: unknown;
+  message?: unknown;
+  version?: unknown;
+}
+
+/** RFC 6266 / RFC 5987: an ASCII fallback and the UTF-8 name (Japanese file names survive). */
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
+
+@Controller()
+@UseGuards(SessionGuard)
+export class ApplicationsController {
+  constructor(
+    @Inject(ApplicationsService) private readonly applications: ApplicationsService,
+    @Inject(StaffService) private readonly staffService: StaffService,
+    @Inject(FormCatalog) private readonly forms: FormCatalog,
+    @Inject(DataSource) private readonly db: DataSource,
+  ) {}
+
+  @Get()
+  @Redirect('/applications', 303)
+  home() {
+    return undefined;
+  }
+
+  @Get('applications')
+  @Render('applications/list')
+  async list(
+    @CurrentStaff() staff: StaffContext,
+    @Query('status') status?: string,
+    @Query('changed') changed?: string,
+  ) {
+    const filter = isApplicationStatus(status) ? status : undefined;
+    const { applications, counts } = await this.applications.list(staff, filter);
+    return {
+      ...(await this.frame(staff)),
+      ...toListView(applications, counts, filter),
+      isPasswordChanged: changed === 'password',
+    };
+  }
+
+  @Get('applications/:id')
+  @Render('applications/detail')
+  async detail(
+    @CurrentStaff() staff: StaffContext,
+    @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
+    @Query('changed') changed?: string,
+  ) {
+    return { ...(await this.detailModel(staff, id)), isStatusChanged: changed === 'status' };
+  }
+
+  @Get('applications/:id/attachments/:attachmentId')
+  async download(
+    @CurrentStaff() staff: StaffContext,
+    @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
+    @Param('attachmentId', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) attachmentId: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const { attachment, bytes } = await this.applications.attachment(staff, id, attachmentId);
+    // Always a download, never rendered in the back office's origin (a resident chose these bytes).
+    await reply
+      .header('content-type', 'application/octet-stream')
+      .header('content-disposition', contentDisposition(attachment.fileName))
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'private, no-store')
+      .send(bytes);
+  }
+
+  @Post('applications/:id/status')
+  async changeStatus(
+    @CurrentStaff() staff: StaffContext,
+    @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
+    @Body() form: StatusForm,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const message = typeof form.message === 'string' ? form.message : '';
+    try {
+      await this.applications.changeStatus(staff, id, {
+        to: form.status,
+        message,
+        expectedVersion: Number(form.version),
+      });
+      await reply.redirect(`/applications/${id}?changed=status`, 303);
+    } catch (e) {
+      if (
+        !(e instanceof ApplicationError) ||
+        e.code === ApplicationErrorCode.NotFound ||
+        e.code === ApplicationErrorCode.NotPermitted
+      ) {
+        throw e;
+      }
+      // the page again, with what the staff member typed and what to fix
+      const model = await this.detailModel(staff, id);
+      await reply
+        .code(e.code === ApplicationErrorCode.StaleVersion ? 409 : 400)
+        .view('applications/detail', {
+          ...model,
+          statusError: applicationErrorMessage(e.code),
+          typedMessage: message,
+          chosenStatus: typeof form.status === 'string' ? form.status : '',
+        });
+    }
+  }
+
+  private async detailModel(staff: StaffContext, id: string) {
+    const detail = await this.applications.detail(staff, id);
+    const form = this.forms.find(detail.application.municipalityCode, detail.application.formId);
+    const ids = [...new Set(detail.history.map((h) => h.changedBy))];
+    const users = ids.length
+      ? await this.db.getRepository(StaffUserEntity).findBy({ id: In(ids) })
+      : [];
+    const names = new Map(users.map((u) => [u.id, u.displayName]));
+    return { ...(await this.frame(staff)), application: toDetailView(detail, form, staff, names) };
+  }
+
+  private async frame(staff: StaffContext) {
+    return {
+      staff: { displayName: staff.displayName, loginId: staff.loginId, role: staff.role },
+      municipality: await this.staffService.municipalityName(staff.municipalityCode),
+    };
+  }
+}

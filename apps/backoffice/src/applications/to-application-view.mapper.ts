@@ -1,0 +1,98 @@
+import type { FormDefinition, LocalizedText } from '@madoguchi/forms';
+import { APPLICATION_STATUSES, STATUS_LABELS, type ApplicationStatus } from '@madoguchi/transfer';
+import type { ApplicationEntity } from '../database/entities/application.entity';
+import type { StaffContext } from '../auth/staff-context';
+import { canChangeStatus } from '../auth/staff-context';
+import type { ApplicationDetail } from './applications.service';
+import { allowedTransitions, STATUSES_NEEDING_MESSAGE } from './status-transition';
+import { toAnswerSections, type AnswerSection } from './to-answer-rows.mapper';
+
+export interface StatusView {
+  value: ApplicationStatus;
+  label: LocalizedText;
+}
+
+export interface ApplicationRowView {
+  id: string;
+  receiptNumber: string;
+  title: LocalizedText;
+  status: StatusView;
+  submittedAt: string;
+}
+
+function statusView(status: ApplicationStatus): StatusView {
+  return { value: status, label: STATUS_LABELS[status] };
+}
+
+function title(a: ApplicationEntity): LocalizedText {
+  return a.titleEn ? { ja: a.titleJa, en: a.titleEn } : { ja: a.titleJa };
+}
+
+export function toListView(
+  applications: ApplicationEntity[],
+  counts: Record<ApplicationStatus, number>,
+  filter: ApplicationStatus | undefined,
+) {
+  const total = APPLICATION_STATUSES.reduce((sum, s) => sum + counts[s], 0);
+  return {
+    filter: filter ?? '',
+    total,
+    isAll: filter === undefined,
+    statuses: APPLICATION_STATUSES.map((s) => ({
+      ...statusView(s),
+      count: counts[s],
+      isCurrent: s === filter,
+    })),
+    rows: applications.map((a): ApplicationRowView => ({
+      id: a.id,
+      receiptNumber: a.receiptNumber,
+      title: title(a),
+      status: statusView(a.status),
+      submittedAt: a.submittedAt.toISOString(),
+    })),
+  };
+}
+
+export function toDetailView(
+  detail: ApplicationDetail,
+  form: FormDefinition | undefined,
+  staff: StaffContext,
+  staffNames: Map<string, string>,
+) {
+  const { application: a, attachments, history } = detail;
+  const byPortalId = new Map(attachments.map((x) => [x.portalAttachmentId, x.id]));
+  const sections: AnswerSection[] = toAnswerSections(form, a.answers, (id) => byPortalId.get(id));
+  const transitions = allowedTransitions(a.status).map((s) => ({
+    ...statusView(s),
+    needsMessage: STATUSES_NEEDING_MESSAGE.includes(s),
+  }));
+  return {
+    id: a.id,
+    receiptNumber: a.receiptNumber,
+    title: title(a),
+    formId: a.formId,
+    formVersion: a.formVersion,
+    isFormKnown: form !== undefined && form.version === a.formVersion,
+    status: statusView(a.status),
+    statusVersion: a.statusVersion,
+    submittedAt: a.submittedAt.toISOString(),
+    receivedAt: a.receivedAt.toISOString(),
+    sections,
+    attachments: attachments.map((x) => ({
+      id: x.id,
+      name: x.fileName,
+      size: x.size,
+      type: x.mediaType,
+      sha256: x.sha256,
+    })),
+    history: history.map((h) => ({
+      from: statusView(h.fromStatus),
+      to: statusView(h.toStatus),
+      by: staffNames.get(h.changedBy) ?? h.changedBy,
+      at: h.changedAt.toISOString(),
+      reason: h.reason ?? '',
+    })),
+    canChange: canChangeStatus(staff) && transitions.length > 0,
+    transitions,
+  };
+}

@@ -1,0 +1,107 @@
+import { Body, Controller, Get, Inject, Post, Render, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  AllowPendingPassword,
+  CurrentStaff,
+  SESSION_COOKIE,
+  SessionGuard,
+} from '../web/session.guard';
+import { authErrorMessage } from '../web/error-messages';
+import { BACKOFFICE_CONFIG } from '../backoffice.tokens';
+import type { BackofficeConfig } from '../config/backoffice.config';
+import { AuthError } from './auth.error';
+import { AuthService, MIN_PASSWORD_LENGTH, SESSION_TTL_MS } from './auth.service';
+import type { StaffContext } from './staff-context';
+
+interface LoginForm {
+  loginId?: unknown;
+  password?: unknown;
+}
+interface PasswordForm {
+  current?: unknown;
+  next?: unknown;
+  confirmation?: unknown;
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+@Controller()
+export class AuthController {
+  constructor(
+    @Inject(AuthService) private readonly auth: AuthService,
+    @Inject(BACKOFFICE_CONFIG) private readonly config: BackofficeConfig,
+  ) {}
+
+  @Get('login')
+  @Render('login')
+  loginPage() {
+    return { loginId: '' };
+  }
+
+  @Post('login')
+  async login(@Body() form: LoginForm, @Res() reply: FastifyReply): Promise<void> {
+    const loginId = text(form.loginId).slice(0, 64);
+    try {
+      const { sessionId, staff } = await this.auth.login(loginId, text(form.password));
+      reply.setCookie(SESSION_COOKIE, sessionId, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: this.config.isProduction,
+        signed: true,
+        maxAge: SESSION_TTL_MS / 1000,
+      });
+      await reply.redirect(staff.mustChangePassword ? '/password' : '/applications', 303);
+    } catch (e) {
+      if (!(e instanceof AuthError)) {
+        throw e;
+      }
+      await reply.code(401).view('login', { loginId, error: authErrorMessage(e.code) });
+    }
+  }
+
+  @Post('logout')
+  @UseGuards(SessionGuard)
+  @AllowPendingPassword()
+  async logout(@CurrentStaff() staff: StaffContext, @Res() reply: FastifyReply): Promise<void> {
+    await this.auth.logout(staff.sessionHash);
+    await reply.clearCookie(SESSION_COOKIE, { path: '/' }).redirect('/login', 303);
+  }
+
+  @Get('password')
+  @UseGuards(SessionGuard)
+  @AllowPendingPassword()
+  @Render('password')
+  passwordPage(@CurrentStaff() staff: StaffContext) {
+    return { staff, minLength: MIN_PASSWORD_LENGTH, isFirst: staff.mustChangePassword };
+  }
+
+  @Post('password')
+  @UseGuards(SessionGuard)
+  @AllowPendingPassword()
+  async changePassword(
+    @CurrentStaff() staff: StaffContext,
+    @Body() form: PasswordForm,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    try {
+      await this.auth.changePassword(
+        staff,
+        text(form.current),
+        text(form.next),
+        text(form.confirmation),
+      );
+      await reply.redirect('/applications?changed=password', 303);
+    } catch (e) {
+      if (!(e instanceof AuthError)) {
+        throw e;
+      }
+      await reply.code(400).view('password', {
+        staff,
+        minLength: MIN_PASSWORD_LENGTH,
+        isFirst: staff.mustChangePassword,
+        error: authErrorMessage(e.code),
+      });
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import { configureWebApp } from '@madoguchi/common';
+import { formatJapaneseDate, parseIsoDate } from '@madoguchi/forms';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AppModule } from './app.module';
+import { DEFAULT_SCRYPT_COST, PasswordHasher, type ScryptCost } from './auth/password.hasher';
+import type { BackofficeConfig } from './config/backoffice.config';
+import { openBackofficeDatabase } from './database/backoffice.database';
+import { FormCatalog } from './forms/form-catalog';
+import { StaffService } from './staff/staff.service';
+import { PullWorker } from './transfer/pull.worker';
+import { BackofficeExceptionFilter } from './web/backoffice-exception.filter';
+
+/** The demo municipality until forms/990019/municipality.yaml is there. */
+export const DEMO_MUNICIPALITY = {
+  code: '990019',
+  name: { ja: 'まどぐち市（デモ）', en: 'Madoguchi City (demo)' },
+};
+
+export interface BackofficeAppOptions {
+  /** where the first admin's one-time password goes; stdout by default (printed once, never logged) */
+  announceFirstAdmin?: (loginId: string, password: string) => void;
+  /** tests: do not start the pull worker on an interval (call PullWorker.runOnce instead) */
+  isWorkerManual?: boolean;
+  /** tests only: a cheaper scrypt cost */
+  scryptCost?: ScryptCost;
+  logger?: false;
+}
+
+/** apps/backoffice/views and public, from the source tree or from dist/apps/backoffice/src. */
+function appDir(name: string): string {
+  const candidates = [
+    resolve(__dirname, '..', name),
+    resolve(__dirname, '../../../../apps/backoffice', name),
+  ];
+  return candidates.find((d) => existsSync(d)) ?? candidates[0];
+}
+
+function printFirstAdmin(loginId: string, password: string): void {
+  process.stdout.write(
+    [
+      '',
+      '==================================================================',
+      ' madoguchi back office: first IT-admin account (shown only once)',
+      `   login id:           ${loginId}`,
+      `   one-time password:  ${password}`,
+      ' Change it at first login. It is not stored or shown again.',
+      '==================================================================',
+      '',
+    ].join('\n'),
+  );
+}
+
+const japaneseDate = (iso: string): string => (parseIsoDate(iso) ? formatJapaneseDate(iso) : iso);
+
+/**
+ * Builds the back office (database migrated, demo municipality and first admin seeded, web setup, pull worker)
+ * without listening; the caller calls listen(). Tests start it on port 0.
+ */
+export async function createBackofficeApp(
+  config: BackofficeConfig,
+  options: BackofficeAppOptions = {},
+): Promise<NestFastifyApplication> {
+  const logger = new Logger('Backoffice');
+  const dataSource = await openBackofficeDatabase(config.databaseUrl);
+  try {
+    const forms = FormCatalog.load(config.formsDir, (m) => logger.warn(m));
+    const hasher = new PasswordHasher(options.scryptCost ?? DEFAULT_SCRYPT_COST);
+    const app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.register({ config, dataSource, forms, hasher }),
+      new FastifyAdapter({ trustProxy: config.isProduction }),
+      { logger: options.logger ?? undefined },
+    );
+    app.enableShutdownHooks();
+    app.useGlobalFilters(new BackofficeExceptionFilter());
+    await configureWebApp(app, {
+      viewsDir: appDir('views'),
+      publicDir: appDir('public'),
+      cookieSecret: config.cookieSecret,
+      isProduction: config.isProduction,
+      cookiePrefix: 'bo',
+      formatJapaneseDate: japaneseDate,
+    });
+
+    const staff = app.get(StaffService);
+    const municipalities =
+      forms.municipalities.length > 0 ? forms.municipalities : [DEMO_MUNICIPALITY];
+    await staff.ensureMunicipalities(municipalities);
+    const home = municipalities.find((m) => m.code === DEMO_MUNICIPALITY.code) ?? municipalities[0];
+    const password = await staff.ensureFirstAdmin(home.code);
+    if (password) {
+      (options.announceFirstAdmin ?? printFirstAdmin)('admin', password);
+    }
+    if (!options.isWorkerManual) {
+      app.get(PullWorker).start();
+    }
+    return app;
+  } catch (e) {
+    if (dataSource.isInitialized) {
+      await dataSource.destroy();
+    }
+    throw e;
+  }
+}

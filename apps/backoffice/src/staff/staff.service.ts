@@ -1,0 +1,82 @@
+import type { Municipality } from '@madoguchi/forms';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { PasswordHasher } from '../auth/password.hasher';
+import { MunicipalityEntity } from '../database/entities/municipality.entity';
+import { StaffUserEntity, type StaffRole } from '../database/entities/staff-user.entity';
+
+export const FIRST_ADMIN_LOGIN = 'admin';
+
+/** Municipalities and staff accounts (the admin pages come in a later issue). */
+export class StaffService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  /** Adds municipalities not yet known (from forms/<code>/municipality.yaml); existing rows are kept. */
+  async ensureMunicipalities(municipalities: readonly Municipality[]): Promise<void> {
+    const repo = this.db.getRepository(MunicipalityEntity);
+    for (const m of municipalities) {
+      if (!(await repo.existsBy({ code: m.code }))) {
+        await repo.insert({
+          code: m.code,
+          nameJa: m.name.ja,
+          nameEn: m.name.en ?? null,
+          createdAt: new Date(),
+        });
+      }
+    }
+  }
+
+  async municipalityName(code: string): Promise<{ ja: string; en?: string }> {
+    const m = await this.db.getRepository(MunicipalityEntity).findOneBy({ code });
+    return m ? { ja: m.nameJa, ...(m.nameEn ? { en: m.nameEn } : {}) } : { ja: code };
+  }
+
+  async createUser(input: {
+    loginId: string;
+    displayName: string;
+    password: string;
+    role: StaffRole;
+    municipalityCode: string;
+    mustChangePassword: boolean;
+  }): Promise<StaffUserEntity> {
+    const now = new Date();
+    const user: StaffUserEntity = {
+      id: randomUUID(),
+      loginId: input.loginId,
+      displayName: input.displayName,
+      passwordHash: await this.hasher.hash(input.password),
+      mustChangePassword: input.mustChangePassword,
+      role: input.role,
+      municipalityCode: input.municipalityCode,
+      failedLoginCount: 0,
+      lockedUntil: null,
+      createdAt: now,
+      passwordChangedAt: now,
+    };
+    await this.db.getRepository(StaffUserEntity).insert(user);
+    return user;
+  }
+
+  /**
+   * First start: when there is no staff account at all, creates the IT admin with a random one-time password
+   * (changed at first login) and returns it so that it can be shown once. Later starts return undefined.
+   */
+  async ensureFirstAdmin(municipalityCode: string): Promise<string | undefined> {
+    if ((await this.db.getRepository(StaffUserEntity).count()) > 0) {
+      return undefined;
+    }
+    const password = randomBytes(15).toString('base64url');
+    await this.createUser({
+      loginId: FIRST_ADMIN_LOGIN,
+      displayName: '情報政策課 管理者',
+      password,
+      role: 'admin',
+      municipalityCode,
+      mustChangePassword: true,
+    });
+    return password;
+  }
+}

@@ -1,0 +1,73 @@
+import {
+  Catch,
+  HttpException,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { LocalizedText } from '@madoguchi/forms';
+import type { FastifyReply } from 'fastify';
+import { ApplicationError, ApplicationErrorCode } from '../applications/application.error';
+import { AuthError, AuthErrorCode } from '../auth/auth.error';
+import { applicationErrorMessage, authErrorMessage } from './error-messages';
+import { PasswordChangeRequired, SESSION_COOKIE } from './session.guard';
+
+const GENERIC: Record<number, LocalizedText> = {
+  403: {
+    ja: '操作を受け付けられませんでした。画面を開き直してから、もう一度操作してください。',
+    en: 'The request was refused. Reload the page and try again.',
+  },
+  404: { ja: 'ページが見つかりません。', en: 'Page not found.' },
+  500: {
+    ja: 'システムの内部でエラーが起きました。時間をおいてもう一度お試しください。',
+    en: 'Something went wrong inside the system. Please try again later.',
+  },
+};
+
+function statusOf(exception: unknown): number {
+  if (exception instanceof HttpException) {
+    return exception.getStatus();
+  }
+  // Fastify errors from hooks (CSRF: FST_CSRF_MISSING_SECRET / FST_CSRF_INVALID_TOKEN) carry their status
+  const code = (exception as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
+}
+
+/** Maps every error to a page once, at the edge (STYLE.md, errors). */
+@Catch()
+export class BackofficeExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('BackofficeExceptionFilter');
+
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (exception instanceof AuthError && exception.code === AuthErrorCode.NotLoggedIn) {
+      await reply.clearCookie(SESSION_COOKIE, { path: '/' }).redirect('/login', 303);
+      return;
+    }
+    if (exception instanceof PasswordChangeRequired) {
+      await reply.redirect('/password', 303);
+      return;
+    }
+    let status: number;
+    let message: LocalizedText;
+    if (exception instanceof ApplicationError) {
+      const isMissing =
+        exception.code === ApplicationErrorCode.NotFound ||
+        exception.code === ApplicationErrorCode.AttachmentNotFound;
+      status = isMissing ? 404 : exception.code === ApplicationErrorCode.NotPermitted ? 403 : 400;
+      message = applicationErrorMessage(exception.code);
+    } else if (exception instanceof AuthError) {
+      status = 400;
+      message = authErrorMessage(exception.code);
+    } else {
+      status = statusOf(exception);
+      message = GENERIC[status] ?? GENERIC[status >= 500 ? 500 : 403];
+      if (status >= 500) {
+        this.logger.error(
+          exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+        );
+      }
+    }
+    await reply.code(status).view('error', { status, message });
+  }
+}

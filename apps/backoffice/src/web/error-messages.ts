@@ -1,0 +1,71 @@
+import type { LocalizedText } from '@madoguchi/forms';
+import { ApplicationErrorCode } from '../applications/application.error';
+import { AuthErrorCode } from '../auth/auth.error';
+import { MIN_PASSWORD_LENGTH } from '../auth/auth.service';
+
+/** Staff-facing messages; the exhaustive switch makes a new code without a message a compile error. */
+export function applicationErrorMessage(code: ApplicationErrorCode): LocalizedText {
+  switch (code) {
+    case ApplicationErrorCode.NotFound:
+      return {
+        ja: '申請が見つかりません。一覧から選び直してください。',
+        en: 'Application not found. Choose it again from the list.',
+      };
+    case ApplicationErrorCode.AttachmentNotFound:
+      return { ja: '添付ファイルが見つかりません。', en: 'Attachment not found.' };
+    case ApplicationErrorCode.TransitionNotAllowed:
+      return {
+        ja: 'この状態には変更できません。選べる状態から選んでください。',
+        en: 'The application cannot move to that status. Choose one of the statuses offered.',
+      };
+    case ApplicationErrorCode.MessageRequired:
+      return {
+        ja: '差戻し・却下のときは、申請者へのメッセージ（理由や直してほしい点）を入力してください。',
+        en: 'For “returned” or “rejected”, write a message to the resident (the reason or what to correct).',
+      };
+    case ApplicationErrorCode.MessageTooLong:
+      return {
+        ja: '申請者へのメッセージは1000文字以内にしてください。',
+        en: 'Keep the message to the resident within 1000 characters.',
+      };
+    case ApplicationErrorCode.StaleVersion:
+      return {
+        ja: 'この申請は、ほかの職員が先に更新しました。最新の内容を確認してから、もう一度変更してください。',
+        en: 'Another staff member updated this application first. Check the latest state, then change it again.',
+      };
+    case ApplicationErrorCode.NotPermitted:
+      return {
+        ja: 'あなたの役割では状態を変更できません。',
+        en: 'Your role cannot change the status.',
+      };
+  }
+}
+
+export function authErrorMessage(code: AuthErrorCode): LocalizedText {
+  switch (code) {
+    case AuthErrorCode.LoginFailed:
+      return {
+        ja: 'ログインできませんでした。ログインIDとパスワードを確かめてください。続けて間違えると、しばらくログインできなくなります。',
+        en: 'Could not log in. Check your login ID and password. After repeated mistakes, logging in is blocked for a while.',
+      };
+    case AuthErrorCode.NotLoggedIn:
+      return { ja: 'ログインしてください。', en: 'Please log in.' };
+    case AuthErrorCode.PasswordTooShort:
+      return {
+        ja: `新しいパスワードは${MIN_PASSWORD_LENGTH}文字以上にしてください。`,
+        en: `Make the new password at least ${MIN_PASSWORD_LENGTH} characters long.`,
+      };
+    case AuthErrorCode.PasswordUnchanged:
+      return {
+        ja: '今のパスワードとは違うパスワードにしてください。',
+        en: 'Choose a password different from the current one.',
+      };
+    case AuthErrorCode.PasswordMismatch:
+      return {
+        ja: '確認用に入力した新しいパスワードが一致しません。',
+        en: 'The two new passwords do not match.',
+      };
+    case AuthErrorCode.CurrentPasswordWrong:
+      return { ja: '今のパスワードが違います。', en: 'The current password is wrong.' };
+  }
+}
