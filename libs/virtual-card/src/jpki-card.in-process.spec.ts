@@ -15,6 +15,9 @@ import {
 } from './testing/virtual-card.factory';
 import { VirtualMyNumberCard } from './virtual-my-number-card';
 
+// RSA-2048 key generation (the card's and, once per process, the simulated J-LIS's) is slow on CI.
+jest.setTimeout(60_000);
+
 describe('JpkiCard → InProcessTransport → VirtualMyNumberCard', () => {
   let card: VirtualMyNumberCard;
   let issued: Awaited<ReturnType<typeof createIssuedTestCard>>['issued'];

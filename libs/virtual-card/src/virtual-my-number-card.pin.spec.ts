@@ -10,6 +10,9 @@ import {
 import { VirtualCardErrorCode } from './virtual-card.error';
 import { VirtualMyNumberCard } from './virtual-my-number-card';
 
+// RSA-2048 key generation (the card's and, once per process, the simulated J-LIS's) is slow on CI.
+jest.setTimeout(60_000);
+
 const ascii = (s: string) => Buffer.from(s, 'ascii').toString('hex').toUpperCase();
 const verifyWith = (pin: string) =>
   '00200080' + pin.length.toString(16).padStart(2, '0').toUpperCase() + ascii(pin);

@@ -5,6 +5,9 @@ import { CommandApdu, fromHex, toHex } from '@madoguchi/jpki';
 import { createIssuedTestCard, TEST_SECRETS, temporaryDir } from './testing/virtual-card.factory';
 import { VirtualMyNumberCard } from './virtual-my-number-card';
 
+// RSA-2048 key generation (the card's and, once per process, the simulated J-LIS's) is slow on CI.
+jest.setTimeout(60_000);
+
 // Every SW1 this card can produce (JPKI.md §2, ISO 7816-4 §5.6).
 const KNOWN_SW1 = new Set([0x90, 0x62, 0x63, 0x67, 0x69, 0x6a, 0x6b, 0x6d, 0x6e, 0x6f]);
 

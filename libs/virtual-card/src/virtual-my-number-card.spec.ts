@@ -10,6 +10,9 @@ import { fromHex, sha256DigestInfo, toHex } from '@madoguchi/jpki';
 import { createIssuedTestCard, TEST_MY_NUMBER, TEST_SECRETS } from './testing/virtual-card.factory';
 import { VirtualMyNumberCard } from './virtual-my-number-card';
 
+// RSA-2048 key generation (the card's and, once per process, the simulated J-LIS's) is slow on CI.
+jest.setTimeout(60_000);
+
 const ascii = (s: string) => Buffer.from(s, 'ascii').toString('hex').toUpperCase();
 const lc = (hex: string) => (hex.length / 2).toString(16).toUpperCase().padStart(2, '0');
 const withData = (header: string, data: string) => header + lc(data) + data;
