@@ -48,7 +48,8 @@ describe('a resident applies for bulky waste collection on a phone (chromium, 39
     // A fresh profile per run (ENVIRONMENT.md): nothing cached or remembered from an earlier run.
     context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
       executablePath: CHROMIUM_PATH,
-      args: CHROMIUM_ARGS,
+      // The UI language decides the date picker's format (年/月/日), as on a Japanese phone.
+      args: [...CHROMIUM_ARGS, '--lang=ja'],
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,
@@ -177,7 +178,9 @@ describe('a resident applies for bulky waste collection on a phone (chromium, 39
         '</main></body></html>',
     );
     const found = await runAxe(page);
-    const ids = found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+    const ids = found
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id);
     expect(ids).toEqual(expect.arrayContaining(['label', 'color-contrast']));
   });
 });

@@ -39,9 +39,9 @@ const BLOCKING = new Set(['serious', 'critical']);
 export async function runAxe(page: Page): Promise<axe.Result[]> {
   // The CSP forbids inline scripts; evaluating through the DevTools protocol is not subject to it.
   await page.evaluate(axe.source);
-  const result = (await page.evaluate(
+  const result = await page.evaluate<axe.AxeResults>(
     `axe.run(document, { resultTypes: ['violations'] })`,
-  )) as axe.AxeResults;
+  );
   return result.violations;
 }
 
@@ -101,9 +101,9 @@ export class PageAudit {
     // Wait until the responses of this page have been weighed (requestfinished is asynchronous).
     await new Promise((r) => setTimeout(r, 100));
     const docUrl = this.page.url();
-    const linked = (await this.page.evaluate(
+    const linked = await this.page.evaluate<string[]>(
       `[...document.querySelectorAll('link[rel="stylesheet"]')].map((l) => l.href)`,
-    )) as string[];
+    );
     const html =
       this.bytesByUrl.get(docUrl)?.bytes ??
       Buffer.byteLength(await this.page.content(), 'utf8'); /* a POST answered with a page */

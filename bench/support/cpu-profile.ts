@@ -1,0 +1,48 @@
+/** Where a V8 CPU profile (node --cpu-prof) spends its self time, by function, biggest first. */
+
+interface CpuProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+export interface CpuProfile {
+  nodes: CpuProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export function summarizeCpuProfile(profile: CpuProfile, top = 25): string {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfMicros = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id)?.callFrame;
+    const dt = profile.timeDeltas[i] ?? 0;
+    total += dt;
+    if (!frame) {
+      return;
+    }
+    const where = frame.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '');
+    const key = `${frame.functionName || '(anonymous)'}  ${where ? `${where}:${frame.lineNumber + 1}` : ''}`;
+    selfMicros.set(key, (selfMicros.get(key) ?? 0) + dt);
+    const group =
+      /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url)?.[1] ??
+      (frame.url.includes('/dist/')
+        ? 'madoguchi'
+        : frame.url
+          ? 'node internals'
+          : frame.functionName || '(native)');
+    byPackage.set(group, (byPackage.get(group) ?? 0) + dt);
+  });
+  const pct = (m: number): string => `${((100 * m) / total).toFixed(1).padStart(5)} %`;
+  const lines = [...selfMicros]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([key, m]) => `  ${pct(m)}  ${key}`);
+  lines.push('  by package:');
+  for (const [pkg, m] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+    lines.push(`  ${pct(m)}  ${pkg}`);
+  }
+  return lines.join('\n');
+}
