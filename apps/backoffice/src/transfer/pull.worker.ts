@@ -27,8 +27,10 @@ export interface CycleResult {
 export class PullWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
-  private isStopped = true;
+  private isStopping = false;
   private isPortalDown = false;
+  /** applications already reported as unstorable: said once, retried quietly */
+  private readonly reported = new Set<string>();
 
   constructor(
     private readonly client: TransferClient,
@@ -39,12 +41,12 @@ export class PullWorker {
   ) {}
 
   start(): void {
-    this.isStopped = false;
+    this.isStopping = false;
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
-    this.isStopped = true;
+    this.isStopping = true;
     clearTimeout(this.timer);
     await this.running;
   }
@@ -91,7 +93,7 @@ export class PullWorker {
         }
       }
       const isFullBatch = applications.length === PULL_BATCH;
-      if (!isFullBatch || result.failed > 0 || this.isStopped) {
+      if (!isFullBatch || result.failed > 0 || this.isStopping) {
         return;
       }
     }
@@ -122,14 +124,14 @@ export class PullWorker {
         { pushedAt: new Date() },
       );
       pushed += rows.length;
-      if (rows.length < PUSH_BATCH || this.isStopped) {
+      if (rows.length < PUSH_BATCH || this.isStopping) {
         return pushed;
       }
     }
   }
 
   private schedule(delayMs: number): void {
-    if (this.isStopped) {
+    if (this.isStopping) {
       return;
     }
     this.timer = setTimeout(() => {
