@@ -276,6 +276,8 @@ describe('validateAnswers', () => {
 
     it('keeps the references of valid attachments', () => {
       expect(one(f, {}, { doc: [ref()] }).value).toEqual([ref()]);
+      const stored = { ...ref(), blobKey: 'blobs/ab/cd' };
+      expect(one(f, {}, { doc: [stored] }).value).toStrictEqual([ref()]);
     });
 
     it('refuses a type, a size or a count the field does not allow', () => {

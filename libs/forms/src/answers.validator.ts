@@ -341,7 +341,10 @@ function readFiles(field: FieldDefinition, attachments: Record<string, Attachmen
       return { error: messages.fileEmpty(field.label) };
     }
   }
-  return { value: files.map((f) => ({ ...f })) };
+  // Only the reference: storage details a caller keeps beside it (a blob key) never reach the answers.
+  return {
+    value: files.map(({ id, name, type, size, sha256 }) => ({ id, name, type, size, sha256 })),
+  };
 }
 
 function readField(
