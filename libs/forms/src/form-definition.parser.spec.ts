@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { FIELD_TYPES } from './form-definition';
 import { parseFormDefinition } from './form-definition.parser';
 import schema from './form-definition.schema.json';
@@ -411,5 +412,25 @@ describe('parseFormDefinition', () => {
       const { issues } = parse(source, 'forms/990019/x.yaml');
       expect(issues.map((i) => i.line)).toEqual([1, lineOf(source, '- id: kind'), lineOf(source, 'min: 3')]);
     });
+  });
+
+  it('never throws: any text, or the minimal form with a line cut or a character changed, gives issues or a form', () => {
+    const lines = MINIMAL_YAML.split('\n');
+    const mutated = fc
+      .tuple(fc.nat(lines.length - 1), fc.nat(40), fc.constantFrom('', ':', '-', ' ', '\t', '[', '"', '&a', '*a', '!!str'))
+      .map(([line, column, insert]) =>
+        lines.map((l, i) => (i === line ? l.slice(0, column) + insert + l.slice(column + 1) : l)).join('\n'),
+      );
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), mutated), (source) => {
+        const { form, issues } = parse(source);
+        const lineCount = source.split('\n').length;
+        return (
+          (form === undefined) === issues.length > 0 &&
+          issues.every((i) => i.file === FILE && i.line >= 1 && i.line <= lineCount && i.message.length > 0)
+        );
+      }),
+      { numRuns: 500 },
+    );
   });
 });
