@@ -32,3 +32,14 @@ export {
   DEFAULT_MAX_FILES,
   SNIFFABLE_TYPES,
 } from './attachment.validator';
+export {
+  buildCanonicalDocument,
+  CANONICAL_DOCUMENT_FORMAT,
+  CanonicalDocumentError,
+  CanonicalDocumentErrorCode,
+  type CanonicalDocument,
+  type CanonicalDocumentInput,
+  type CanonicalDocumentJson,
+  type CanonicalAttachment,
+  type JsonValue,
+} from './canonical-document';
