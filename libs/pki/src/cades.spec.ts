@@ -279,7 +279,10 @@ describe('CAdES-B-B with the virtual card through JpkiCard, verified against the
       const signedData = new pkijs.SignedData({ schema: info.content });
 
       await expect(
-        signedData.verify({ signer: 0, data: document, checkChain: false }, engine),
+        signedData.verify(
+          { signer: 0, data: new Uint8Array(document).buffer, checkChain: false },
+          engine,
+        ),
       ).resolves.toBe(true);
     });
 

@@ -15,7 +15,7 @@ import {
   type DerNode,
 } from './der';
 import { hashByOid, Oid, rsaSignatureHashByOid } from './oids';
-import { PkiError, PkiErrorCode } from './pki.error';
+import { PkiError } from './pki.error';
 import {
   revocationReasonNames,
   type RevocationAttempt,
