@@ -1,8 +1,10 @@
 import type { Answers } from '@madoguchi/forms';
 import type { ApplicationStatus } from '@madoguchi/transfer';
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 @Entity('application')
+@Index('IDX_application_municipality_status', ['municipalityCode', 'status'])
+@Index('IDX_application_municipality_submitted', ['municipalityCode', 'submittedAt'])
 export class ApplicationEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

@@ -1,13 +1,19 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { ApplicationEntity } from './application.entity';
 
 /** Metadata only: the bytes are in the blob store under blobKey. */
 @Entity('attachment')
+@Index('IDX_attachment_application', ['applicationId'])
 export class AttachmentEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
   @Column({ name: 'application_id', type: 'varchar', length: 36 })
   applicationId!: string;
+
+  @ManyToOne(() => ApplicationEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'application_id' })
+  application?: ApplicationEntity;
 
   /** the attachment id inside the answers (AttachmentRef.id) */
   @Column({ name: 'portal_attachment_id', type: 'varchar', length: 64 })

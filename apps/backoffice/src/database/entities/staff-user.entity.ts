@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { MunicipalityEntity } from './municipality.entity';
 
 export type StaffRole = 'admin' | 'reviewer' | 'viewer' | 'auditor';
 export const STAFF_ROLES: readonly StaffRole[] = ['admin', 'reviewer', 'viewer', 'auditor'];
@@ -26,7 +27,11 @@ export class StaffUserEntity {
   @Column({ name: 'municipality_code', type: 'varchar', length: 6 })
   municipalityCode!: string;
 
-  @Column({ name: 'failed_login_count', type: 'integer' })
+  @ManyToOne(() => MunicipalityEntity)
+  @JoinColumn({ name: 'municipality_code' })
+  municipality?: MunicipalityEntity;
+
+  @Column({ name: 'failed_login_count', type: 'integer', default: 0 })
   failedLoginCount!: number;
 
   @Column({ name: 'locked_until', type: Date, nullable: true })

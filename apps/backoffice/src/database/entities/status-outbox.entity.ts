@@ -1,8 +1,9 @@
 import type { ApplicationStatus } from '@madoguchi/transfer';
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Transactional outbox: written with the status change, pushed to the portal by the worker. */
 @Entity('status_outbox')
+@Index('IDX_status_outbox_pushed', ['pushedAt', 'id'])
 export class StatusOutboxEntity {
   @PrimaryGeneratedColumn('increment')
   id!: number;
