@@ -304,6 +304,27 @@ describe('VirtualMyNumberCard at the APDU level', () => {
       expect(toHex(recovered)).toBe(input);
     });
 
+    it.each([
+      ['01', (m: Buffer) => createHash('sha256').update(m).digest()],
+      ['02', (m: Buffer) => sha256DigestInfo(createHash('sha256').update(m).digest())],
+      ['03', (m: Buffer) => sha256DigestInfo(createHash('sha256').update(m).digest())],
+    ])('signs with P1=%s as JPKI.md §1.2 describes', (p1, expected) => {
+      const message = Buffer.from('券面事項');
+      const input = p1 === '02' ? createHash('sha256').update(message).digest() : message;
+      sw(sut, SELECT_JPKI, withData('00200098', ascii(TEST_SECRETS.authPin)), selectEf('0017'));
+      const r = send(sut, withData(`802A${p1}80`, toHex(input)) + '00');
+      expect(r.sw).toBe('9000');
+      const recovered = publicDecrypt(
+        {
+          key: createPublicKey({ key: sut.publicKeys().auth, format: 'der', type: 'spki' }),
+          padding: constants.RSA_PKCS1_PADDING,
+        },
+        Buffer.from(r.data, 'hex'),
+      );
+      expect(toHex(recovered)).toBe(toHex(expected(message)));
+      expect(sw(sut, withData('802A0280', 'AB'.repeat(31)) + '00')).toEqual(['6700']);
+    });
+
     it('keeps the two keys apart: the signing password does not unlock the auth key', () => {
       expect(
         sw(
@@ -337,7 +358,7 @@ describe('VirtualMyNumberCard at the APDU level', () => {
         '6700',
       ]);
       expect(
-        sw(sut, withData('802A0180', DIGEST_INFO) + '00', withData('802A0000', DIGEST_INFO) + '00'),
+        sw(sut, withData('802A0480', DIGEST_INFO) + '00', withData('802A0000', DIGEST_INFO) + '00'),
       ).toEqual(['6A86', '6A86']);
       expect(sw(sut, selectEf('001B'), SIGN, withData('802A009F', DIGEST_INFO) + '00')).toEqual([
         '9000',

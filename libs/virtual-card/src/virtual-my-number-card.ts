@@ -23,6 +23,7 @@ import {
   MAX_SIGN_INPUT,
   parseBasicFour,
   PIN_MAX_TRIES,
+  sha256DigestInfo,
   SW,
   TEXT_AP_AID,
   TextEf,
@@ -148,6 +149,28 @@ function tokenInfo(): Buffer {
   info.write('VirtualMyNumber'.padEnd(16, ' '), 64, 'ascii');
   info.write(''.padEnd(16, ' '), 80, 'ascii');
   return info;
+}
+
+/**
+ * What the card pads and signs for each P1 of COMPUTE DIGITAL SIGNATURE (JPKI.md §1.2): 00 the input as
+ * sent (a DigestInfo, 1..245 bytes); 01 the bare SHA-256 of the input; 02 a 32-byte hash wrapped in a
+ * DigestInfo; 03 the DigestInfo of the SHA-256 of the input. undefined = wrong length.
+ */
+function signatureInput(p1: number, data: Uint8Array): Buffer | undefined {
+  const sha256 = () => createHash('sha256').update(data).digest();
+  if (data.length === 0) {
+    return undefined;
+  }
+  switch (p1) {
+    case 0x00:
+      return data.length <= MAX_SIGN_INPUT ? Buffer.from(data) : undefined;
+    case 0x01:
+      return sha256();
+    case 0x02:
+      return data.length === 32 ? sha256DigestInfo(data) : undefined;
+    default:
+      return sha256DigestInfo(sha256());
+  }
 }
 
 export interface CreateVirtualCardOptions {
@@ -627,8 +650,8 @@ export class VirtualMyNumberCard {
   }
 
   private computeSignature(c: CommandApdu): Uint8Array {
-    // JPKI.md §1.2: P1=00 pads what it is sent; the other schemes are not emulated.
-    if (c.p1 !== 0x00) {
+    if (c.p1 > 0x03) {
+      // JPKI.md §1.2: P1 04/05 (PSS) are not emulated; anything else is 6A86 on the card too.
       return respond(SW.WRONG_P1P2);
     }
     const ref = this.referencedEf(c.p2);
@@ -638,18 +661,17 @@ export class VirtualMyNumberCard {
     if (ref.spec.type !== 'key') {
       return respond(SW.NO_EF_SELECTED);
     }
-    if (c.data.length < 1 || c.data.length > MAX_SIGN_INPUT) {
-      return respond(SW.WRONG_LENGTH);
-    }
-    if (c.le !== undefined && c.le < 256) {
+    const input = signatureInput(c.p1, c.data);
+    if (!input || (c.le !== undefined && c.le < 256)) {
       return respond(SW.WRONG_LENGTH);
     }
     if (!this.#verified.has(ref.spec.pin)) {
       return respond(SW.SECURITY_STATUS_NOT_SATISFIED);
     }
+    // PKCS#1 v1.5 type 1 padding over the input, done by the card (JPKI.md §1.2, CARD-MIDDLEWARE.md §3.3).
     const signature = privateEncrypt(
       { key: this.#keys[ref.spec.key], padding: constants.RSA_PKCS1_PADDING },
-      c.data,
+      input,
     );
     return respond(SW.OK, signature);
   }
