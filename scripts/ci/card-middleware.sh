@@ -143,4 +143,19 @@ npx jest -c test/card-middleware/jest.config.js --runInBand --verbose
 STATUS=$?
 set -e
 say "jest exited with $STATUS"
+
+# 9. `virtual-card serve` stops cleanly on SIGTERM, and pcscd sees the card go.
+if [ "$STATUS" = 0 ]; then
+  kill -TERM "$CARD_PID"
+  serve_status=0
+  wait "$CARD_PID" || serve_status=$?
+  CARD_PID=''
+  if [ "$serve_status" != 0 ]; then
+    STATUS=1
+    say "FAILED: virtual-card serve exited with $serve_status on SIGTERM"
+  else
+    wait_until 20 "pcscd to see the card removed" sh -c "opensc-tool --list-readers | grep -Eq '^0 +No +$READER0'"
+    say "virtual-card serve stopped cleanly; the reader is empty"
+  fi
+fi
 exit "$STATUS"

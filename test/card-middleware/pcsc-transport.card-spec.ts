@@ -60,6 +60,10 @@ describe('libs/jpki PcscTransport + JpkiCard through pcscd and vpcd', () => {
     });
     expect(storedTriesLeft().sign).toBe(before - 1);
     await expect(sut.signPasswordTriesLeft()).resolves.toBe(before - 1);
+    // JPKI.md §1.1: EF 0001 stays closed without a successful VERIFY of the signing password.
+    await expect(sut.readSigningCertificate()).rejects.toMatchObject({
+      code: CardErrorCode.SecurityStatusNotSatisfied,
+    });
   });
 
   it('verifies the signing password, reads the signing certificate as issued, and signs', async () => {
