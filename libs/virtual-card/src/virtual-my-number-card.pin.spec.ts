@@ -144,9 +144,19 @@ describe('VirtualMyNumberCard state file', () => {
     });
   });
 
-  it('refuses a file that is not a card state', () => {
-    const file = join(temporaryDir(), 'bad.json');
+  it('refuses a file that is not a card state', async () => {
+    const dir = temporaryDir();
+    (await createIssuedTestCard()).card.saveTo(join(dir, 'good.json'));
+    const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ format: 'something else' }));
+    expect(() => VirtualMyNumberCard.open(file)).toThrow(
+      expect.objectContaining({ code: VirtualCardErrorCode.InvalidStateFile }),
+    );
+    const state = JSON.parse(readFileSync(file.replace('bad.json', 'good.json'), 'utf8')) as {
+      keys: { sign: string };
+    };
+    state.keys.sign = 'not a key';
+    writeFileSync(file, JSON.stringify(state));
     expect(() => VirtualMyNumberCard.open(file)).toThrow(
       expect.objectContaining({ code: VirtualCardErrorCode.InvalidStateFile }),
     );

@@ -299,7 +299,15 @@ export class VirtualMyNumberCard {
 
   /** Loads a state file; later counter and file changes are written back to it. */
   static open(file: string): VirtualMyNumberCard {
-    return new VirtualMyNumberCard(readCardStateFile(file), file);
+    const state = readCardStateFile(file);
+    try {
+      return new VirtualMyNumberCard(state, file);
+    } catch (error) {
+      throw new VirtualCardError(
+        VirtualCardErrorCode.InvalidStateFile,
+        `${file}: unreadable key (${(error as Error).message})`,
+      );
+    }
   }
 
   /** Writes the state file atomically and keeps writing every later change to it. */
@@ -367,7 +375,12 @@ export class VirtualMyNumberCard {
       if (!der) {
         return undefined;
       }
-      const x = new X509Certificate(der);
+      let x: X509Certificate;
+      try {
+        x = new X509Certificate(der);
+      } catch {
+        return undefined; // installed by a test as a bare DER blob
+      }
       return {
         subject: x.subject,
         issuer: x.issuer,
