@@ -123,6 +123,8 @@ export interface SignedDataParts {
   /** The certificate named in the SignerIdentifier. */
   signer: ParsedCertificate;
   certificates: Buffer[];
+  /** Default SHA-256; tests set others to check that verifiers refuse them. */
+  digestAlgorithm?: string;
 }
 
 /** The ContentInfo DER, without any check: phase 2 and tests that build deliberately broken signatures. */
@@ -130,11 +132,11 @@ export function encodeSignedData(parts: SignedDataParts): Buffer {
   const unique = parts.certificates.filter(
     (c, i, all) => all.findIndex((other) => other.equals(c)) === i,
   );
-  const sha256 = sequence(oid(Oid.sha256));
+  const digestAlgorithm = sequence(oid(parts.digestAlgorithm ?? Oid.sha256));
   const signerInfo = sequence(
     smallInteger(1),
     sequence(parts.signer.issuer.raw, parts.signer.serial.raw), // IssuerAndSerialNumber
-    sha256,
+    digestAlgorithm,
     // RFC 5652 §5.3: signedAttrs is [0] IMPLICIT; the bytes inside are exactly those that were signed.
     Buffer.concat([Buffer.from([0xa0]), parts.signedAttributesDer.subarray(1)]),
     sequence(oid(Oid.rsaEncryption), Buffer.from([Tag.Null, 0])),
@@ -142,7 +144,7 @@ export function encodeSignedData(parts: SignedDataParts): Buffer {
   );
   const signedData = sequence(
     smallInteger(1),
-    setOf(sha256),
+    setOf(digestAlgorithm),
     sequence(oid(Oid.data)), // detached: no eContent (RFC 5652 §5.2)
     tlv(0xa0, ...unique),
     setOf(signerInfo),

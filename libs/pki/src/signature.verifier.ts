@@ -472,7 +472,15 @@ function checkMessageDigest(
   const type = attributes?.get(Oid.contentType);
   const digest = attributes?.get(Oid.messageDigest);
   const hash = hashByOid[cms.digestAlgorithm];
-  if (!type || !digest || !hash) {
+  if (!hash || hash === 'sha1') {
+    return notPassed(
+      'MESSAGE_DIGEST',
+      'FAILED',
+      'CRYPTO_CONSTRAINTS_FAILURE',
+      `digest algorithm ${cms.digestAlgorithm} is not accepted`,
+    );
+  }
+  if (!type || !digest) {
     return notPassed(
       'MESSAGE_DIGEST',
       'FAILED',
