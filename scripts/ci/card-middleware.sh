@@ -16,6 +16,15 @@ die() { say "FAILED: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root (apt-get, pcscd's /run/pcscd socket, the loopback route)"
 
+# One pcscd per machine (CARD-MIDDLEWARE.md §5) and one loopback route: concurrent runs queue on a lock.
+mkdir -p /run/lock
+exec 9>/run/lock/madoguchi-card-middleware.lock
+if ! flock -n 9; then
+  say "another card-middleware run holds the lock; waiting (up to 300 s)"
+  flock -w 300 9 || die "the card-middleware lock was not released within 300 s"
+  T0=$(date +%s%3N)
+fi
+
 PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev)
 READER0='Virtual PCD 00 00'
 CLI="$ROOT/dist/libs/virtual-card/src/cli/virtual-card.js"
@@ -103,7 +112,7 @@ fi
 # 5. pcscd in the foreground, owned by this script (never -x/--auto-exit; no --apdu: it would log PINs).
 others=$( (ps -C pcscd -o pid=,stat= || true) | awk '$2 !~ /^Z/ {print $1}' | tr '\n' ' ')
 [ -z "$others" ] || die "another pcscd is running (pid $others); stop it first: one pcscd per machine"
-pcscd --foreground >"$CM_WORK_DIR/pcscd.log" 2>&1 &
+pcscd --foreground >"$CM_WORK_DIR/pcscd.log" 2>&1 9>&- &
 PCSCD_PID=$!
 wait_until 100 "pcscd to list $READER0" sh -c "opensc-tool --list-readers | grep -q '$READER0'"
 say "pcscd $PCSCD_PID lists the vpcd readers"
@@ -129,7 +138,7 @@ export CM_SIGN_SERIAL CM_AUTH_SERIAL
 say "card created (signing certificate $CM_SIGN_SERIAL)"
 
 # 7. Serve it on vpcd slot 0 and wait until pcscd sees it inserted (~0.5 s, its presence poll).
-node "$CLI" serve "$CM_STATE_FILE" --host "$CM_VPCD_HOST" --port 35963 >"$CM_WORK_DIR/serve.log" 2>&1 &
+node "$CLI" serve "$CM_STATE_FILE" --host "$CM_VPCD_HOST" --port 35963 >"$CM_WORK_DIR/serve.log" 2>&1 9>&- &
 CARD_PID=$!
 wait_until 150 "the card in $READER0" sh -c "opensc-tool --list-readers | grep -Eq '^0 +Yes +$READER0'"
 say "card inserted in $READER0 (vpcd at $CM_VPCD_HOST:35963)"
@@ -139,7 +148,7 @@ export OPENSC_CONF="$CM_WORK_DIR/opensc.conf"
 printf 'app default {\n  framework pkcs15 {\n    use_file_caching = no;\n  }\n}\n' >"$OPENSC_CONF"
 export XDG_CACHE_HOME="$CM_WORK_DIR/cache"
 set +e
-npx jest -c test/card-middleware/jest.config.js --runInBand --verbose
+npx jest -c test/card-middleware/jest.config.js --runInBand --verbose 9>&-
 STATUS=$?
 set -e
 say "jest exited with $STATUS"
