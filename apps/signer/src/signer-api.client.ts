@@ -47,8 +47,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isText(value: unknown): value is LocalisedText {
-  return isRecord(value) && typeof value.ja === 'string' && typeof value.en === 'string';
+/** `{ ja, en }`; a text with Japanese only (form definitions may omit English) shows Japanese in both. */
+function toText(value: unknown): LocalisedText | undefined {
+  if (typeof value === 'string') {
+    return { ja: value, en: value };
+  }
+  if (!isRecord(value) || typeof value.ja !== 'string') {
+    return undefined;
+  }
+  return {
+    ja: value.ja,
+    en: typeof value.en === 'string' && value.en !== '' ? value.en : value.ja,
+  };
 }
 
 function protocolError(why: string, status?: number): SignerError {
@@ -66,20 +76,17 @@ export function parseSession(body: unknown): SignerSession {
   if (status !== 'open' && status !== 'completed' && status !== 'failed' && status !== 'expired') {
     throw protocolError(`session: unknown status ${String(status)}`);
   }
-  if (
-    !isRecord(municipality) ||
-    !isText(municipality.name) ||
-    !isRecord(form) ||
-    !isText(form.title)
-  ) {
+  const municipalityName = isRecord(municipality) ? toText(municipality.name) : undefined;
+  const formTitle = isRecord(form) ? toText(form.title) : undefined;
+  if (!isRecord(municipality) || !municipalityName || !isRecord(form) || !formTitle) {
     throw protocolError('session: municipality or form missing');
   }
   const session: SignerSession = {
     kind,
     status,
     expiresAt: typeof body.expiresAt === 'string' ? body.expiresAt : '',
-    municipality: { code: String(municipality.code), name: municipality.name },
-    form: { id: String(form.id), title: form.title },
+    municipality: { code: String(municipality.code), name: municipalityName },
+    form: { id: String(form.id), title: formTitle },
   };
   if (kind === 'cardface') {
     const items = ['name', 'address', 'birthdate', 'sex'] as const;
@@ -96,12 +103,17 @@ export function parseSession(body: unknown): SignerSession {
       throw protocolError('session: a signing session needs document { sha256, size }');
     }
     session.document = { sha256: document.sha256.toLowerCase(), size: document.size };
-    session.summary = Array.isArray(summary)
-      ? summary.filter(
-          (row): row is { label: LocalisedText; value: string } =>
-            isRecord(row) && isText(row.label) && typeof row.value === 'string',
-        )
-      : [];
+    if (!Array.isArray(summary)) {
+      throw protocolError('session: a signing session needs a summary');
+    }
+    // Every line is shown: what the resident signs must not be silently shortened.
+    session.summary = summary.map((row: unknown) => {
+      const label = isRecord(row) ? toText(row.label) : undefined;
+      if (!isRecord(row) || !label || typeof row.value !== 'string') {
+        throw protocolError('session: a summary line has no label or value');
+      }
+      return { label, value: row.value };
+    });
   }
   return session;
 }
@@ -195,7 +207,7 @@ export class SignerApiClient {
 
   private toError(status: number, json: unknown, suffix: string): SignerError {
     const portalError = isRecord(json) && typeof json.error === 'string' ? json.error : undefined;
-    const portalMessage = isRecord(json) && isText(json.message) ? json.message : undefined;
+    const portalMessage = isRecord(json) ? toText(json.message) : undefined;
     const details = { status, portalError, portalMessage };
     const what = `${suffix || 'GET session'}: HTTP ${status}${portalError ? ` ${portalError}` : ''}`;
     if (status === 404) {

@@ -96,7 +96,12 @@ export async function runSignerCli(argv: string[], io: SignerCliIo): Promise<num
   } catch (error) {
     if (error instanceof SignerError) {
       io.err(errorText(error)[lang]);
-      if (error.code !== SignerErrorCode.Cancelled && error.code !== SignerErrorCode.WrongPin) {
+      const isSelfExplained = [
+        SignerErrorCode.Cancelled,
+        SignerErrorCode.WrongPin,
+        SignerErrorCode.Usage,
+      ].includes(error.code);
+      if (!isSelfExplained) {
         io.err(`(${error.code}: ${error.message})`);
       }
     } else {
