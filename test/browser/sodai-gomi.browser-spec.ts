@@ -48,8 +48,7 @@ describe('a resident applies for bulky waste collection on a phone (chromium, 39
     // A fresh profile per run (ENVIRONMENT.md): nothing cached or remembered from an earlier run.
     context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
       executablePath: CHROMIUM_PATH,
-      // The UI language decides the date picker's format (年/月/日), as on a Japanese phone.
-      args: [...CHROMIUM_ARGS, '--lang=ja'],
+      args: CHROMIUM_ARGS,
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,
