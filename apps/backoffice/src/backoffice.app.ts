@@ -35,6 +35,7 @@ function appDir(name: string): string {
   const candidates = [
     resolve(__dirname, '..', name),
     resolve(__dirname, '../../../../apps/backoffice', name),
+    resolve(process.cwd(), 'apps/backoffice', name),
   ];
   return candidates.find((d) => existsSync(d)) ?? candidates[0];
 }

@@ -24,6 +24,9 @@ interface PasswordForm {
 }
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+const frame = (staff: StaffContext) => ({
+  staff: { displayName: staff.displayName, loginId: staff.loginId },
+});
 
 @Controller()
 export class AuthController {
@@ -73,7 +76,7 @@ export class AuthController {
   @AllowPendingPassword()
   @Render('password')
   passwordPage(@CurrentStaff() staff: StaffContext) {
-    return { staff, minLength: MIN_PASSWORD_LENGTH, isFirst: staff.mustChangePassword };
+    return { ...frame(staff), minLength: MIN_PASSWORD_LENGTH, isFirst: staff.mustChangePassword };
   }
 
   @Post('password')
@@ -97,7 +100,7 @@ export class AuthController {
         throw e;
       }
       await reply.code(400).view('password', {
-        staff,
+        ...frame(staff),
         minLength: MIN_PASSWORD_LENGTH,
         isFirst: staff.mustChangePassword,
         error: authErrorMessage(e.code),

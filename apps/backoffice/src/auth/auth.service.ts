@@ -53,6 +53,7 @@ export class AuthService {
       throw new AuthError(AuthErrorCode.LoginFailed, 'login failed', { locked: isLocking });
     }
     await users.update(user.id, { failedLoginCount: 0, lockedUntil: null });
+    await this.purgeExpiredSessions();
     const sessionId = randomBytes(32).toString('base64url');
     const idHash = hashSessionId(sessionId);
     await this.db.getRepository(StaffSessionEntity).insert({
