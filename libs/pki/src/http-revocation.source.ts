@@ -449,13 +449,11 @@ function rejection(error: unknown): string {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return error.name === 'TimeoutError'
-      ? 'timed out'
-      : cause
-        ? `${error.message} (${cause})`
-        : error.message;
+  // Not `instanceof Error`: fetch's DOMException may come from another realm.
+  const e = (error ?? {}) as { name?: string; message?: string; cause?: { code?: string } };
+  if (e.name === 'TimeoutError') {
+    return 'timed out';
   }
-  return String(error);
+  const message = e.message ?? String(error);
+  return e.cause?.code ? `${message} (${e.cause.code})` : message;
 }
