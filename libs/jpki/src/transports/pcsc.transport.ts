@@ -20,8 +20,8 @@ export interface PcscOptions {
   shareMode?: 'exclusive' | 'shared';
   /** Set only for readers known to pass extended-length APDUs (JPKI.md §1.3: short APDUs by default). */
   supportsExtendedLength?: boolean;
-  /** The binding to use; default: `@pokusew/pcsclite`, required on first use. */
-  binding?: () => PcscBinding;
+  /** Loads the binding; default: requires `@pokusew/pcsclite` on first use (an optional dependency). */
+  loadBinding?: () => PcscBinding;
 }
 
 export const PCSC_DEFAULT_CARD_TIMEOUT_MS = 30_000;
@@ -70,10 +70,17 @@ function hasCard(reader: PcscReader, state: number): boolean {
   return (state & reader.SCARD_STATE_PRESENT) !== 0 && (state & reader.SCARD_STATE_MUTE) === 0;
 }
 
+interface ReaderEntry {
+  reader: PcscReader;
+  status?: PcscReaderStatus;
+  /** The reader's status thread failed (e.g. pcscd stopped or the reader was unplugged). */
+  failure?: Error;
+}
+
 /** One PC/SC context and the readers it has seen; closing it releases every native handle. */
 class PcscSession {
   readonly pcsc: Pcsc;
-  readonly readers = new Map<string, { reader: PcscReader; status?: PcscReaderStatus }>();
+  readonly readers = new Map<string, ReaderEntry>();
   private readonly listeners = new Set<() => void>();
   private isClosed = false;
   failure: Error | undefined;
@@ -89,9 +96,14 @@ class PcscSession {
       }
     });
     this.pcsc.on('reader', (reader) => {
-      const entry: { reader: PcscReader; status?: PcscReaderStatus } = { reader };
+      const entry: ReaderEntry = { reader };
       this.readers.set(reader.name, entry);
-      reader.on('error', () => undefined);
+      reader.on('error', (error) => {
+        if (!this.isClosed) {
+          entry.failure = error;
+          this.notify();
+        }
+      });
       reader.on('status', (status) => {
         entry.status = status;
         this.notify();
@@ -158,7 +170,7 @@ class PcscSession {
 }
 
 function openSession(options: PcscOptions): PcscSession {
-  const binding = (options.binding ?? loadPcscBinding)();
+  const binding = (options.loadBinding ?? loadPcscBinding)();
   return new PcscSession(binding);
 }
 
@@ -167,7 +179,7 @@ function openSession(options: PcscOptions): PcscSession {
  * list arrives asynchronously, and an empty list produces no event at all).
  */
 export async function listPcscReaders(
-  options: Pick<PcscOptions, 'binding'> & { settleMs?: number } = {},
+  options: Pick<PcscOptions, 'loadBinding'> & { settleMs?: number } = {},
 ): Promise<PcscReaderInfo[]> {
   const session = openSession(options);
   try {
@@ -209,7 +221,8 @@ export class PcscTransport implements CardTransport {
   private readonly transmitTimeoutMs: number;
   private isClosed = false;
   private broken: CardError | undefined;
-  private isRemoved = false;
+  /** Why the card can no longer be reached, once pcscd has told us. */
+  private lost: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private nativeCall: Promise<void> | undefined;
 
@@ -224,8 +237,12 @@ export class PcscTransport implements CardTransport {
     this.transmitTimeoutMs = options.transmitTimeoutMs ?? PCSC_DEFAULT_TRANSMIT_TIMEOUT_MS;
     session.onChange(() => {
       const entry = session.readers.get(reader.name);
-      if (!entry || (entry.status && !hasCard(reader, entry.status.state))) {
-        this.isRemoved = true;
+      if (!entry) {
+        this.lost ??= 'reader disconnected from';
+      } else if (entry.failure) {
+        this.lost ??= `reader failed (${entry.failure.message}) in`;
+      } else if (entry.status && !hasCard(reader, entry.status.state)) {
+        this.lost ??= 'card removed from';
       }
     });
   }
@@ -325,17 +342,17 @@ export class PcscTransport implements CardTransport {
     this.broken = new CardError(CardErrorCode.Transport, 'PC/SC: transport failed', { command });
     // vpcd answers an APDU interrupted by removal with an empty response, and pcscd reports the removal only at
     // its next presence poll (~400 ms, CARD-MIDDLEWARE.md §2.1): wait for it so the message says what happened.
-    const isRemoved = await this.session
+    const lost = await this.session
       .waitFor(
-        () => (this.isRemoved ? true : undefined),
+        () => this.lost,
         REMOVAL_CONFIRM_MS,
         () => new Error('still present'),
       )
-      .catch(() => false);
+      .catch(() => undefined);
     const where = `"${this.reader.name}" during ${command}`;
     let message: string;
-    if (isRemoved) {
-      message = `PC/SC: card removed from ${where}; the command may or may not have been executed`;
+    if (lost) {
+      message = `PC/SC: ${lost} ${where}; the command may or may not have been executed`;
     } else if (outcome.error) {
       message = `PC/SC: ${meaningOf(outcome.error)} in ${where} (${outcome.error.message})`;
     } else if (outcome.response) {
