@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import type { LoadJob, LoadResult } from './support/load-job';
 import { FORM_PAGE_PATH, prepareDrafts, SUBMIT_PATH } from './support/resident-drafts';
 import { startServer, type ServerProcess } from './support/server-process';
-import { summarizeCpuProfile } from './support/cpu-profile';
+import { monotonicMicros, summarizeCpuProfile } from './support/cpu-profile';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
@@ -116,16 +116,19 @@ async function main(): Promise<void> {
     await load(dir, { url: formUrl, connections: CONNECTIONS, duration: 2 });
 
     console.log('measuring the bare route and the form page …');
+    const windows: Record<string, { from: number; to: number }> = {};
     const bareResult = await load(dir, {
       url: bare.url,
       connections: CONNECTIONS,
       duration: DURATION,
     });
+    let from = monotonicMicros();
     const formResult = await load(dir, {
       url: formUrl,
       connections: CONNECTIONS,
       duration: DURATION,
     });
+    windows['form page'] = { from, to: monotonicMicros() };
 
     console.log(`preparing ${DRAFTS} drafts filled to the confirmation page over HTTP …`);
     const started = Date.now();
@@ -136,6 +139,7 @@ async function main(): Promise<void> {
     );
 
     console.log('measuring submissions (POST …/submit, a different draft per request) …');
+    from = monotonicMicros();
     const submitResult = await load(dir, {
       url: `${portal.url}${SUBMIT_PATH}`,
       connections: CONNECTIONS,
@@ -143,6 +147,7 @@ async function main(): Promise<void> {
       method: 'POST',
       variants: drafts,
     });
+    windows.submissions = { from, to: monotonicMicros() };
 
     await portal.stop();
     const db = new Database(dbFile, { readonly: true });
@@ -204,8 +209,13 @@ async function main(): Promise<void> {
     }
     if (args['cpu-prof']) {
       for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
-        console.log(`\nportal CPU profile ${join(profileDir, file)} — self time by function:`);
-        console.log(summarizeCpuProfile(JSON.parse(readFileSync(join(profileDir, file), 'utf8'))));
+        const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8'));
+        for (const [phase, window] of Object.entries(windows)) {
+          console.log(
+            `\nportal CPU profile during the ${phase} run, self time (${join(profileDir, file)}):`,
+          );
+          console.log(summarizeCpuProfile(profile, 20, window));
+        }
       }
     }
   } finally {

@@ -7,18 +7,34 @@ interface CpuProfileNode {
 
 export interface CpuProfile {
   nodes: CpuProfileNode[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
 
-export function summarizeCpuProfile(profile: CpuProfile, top = 25): string {
+/** Now on the clock V8 stamps its profiles with (CLOCK_MONOTONIC, µs), which every process on the host shares. */
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** Self time by function and by package, of the samples between `window.from` and `window.to` (µs) if given. */
+export function summarizeCpuProfile(
+  profile: CpuProfile,
+  top = 25,
+  window?: { from: number; to: number },
+): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfMicros = new Map<string, number>();
   const byPackage = new Map<string, number>();
   let total = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
-    const frame = byId.get(id)?.callFrame;
     const dt = profile.timeDeltas[i] ?? 0;
+    at += dt;
+    if (window && (at < window.from || at > window.to)) {
+      return;
+    }
+    const frame = byId.get(id)?.callFrame;
     total += dt;
     if (!frame) {
       return;
