@@ -7,12 +7,17 @@ import { PcscTransport, listPcscReaders } from './pcsc.transport';
 // Stands for a machine where the optional native dependency could not be built (no libpcsclite-dev): npm then
 // leaves it out, and requiring it throws. The factory also records whether anything required it at all.
 const loads: string[] = [];
-jest.mock('@pokusew/pcsclite', () => {
-  loads.push('@pokusew/pcsclite');
-  throw Object.assign(new Error("Cannot find module '@pokusew/pcsclite'"), {
-    code: 'MODULE_NOT_FOUND',
-  });
-});
+// `virtual`: on such a machine the package is not in node_modules at all.
+jest.mock(
+  '@pokusew/pcsclite',
+  () => {
+    loads.push('@pokusew/pcsclite');
+    throw Object.assign(new Error("Cannot find module '@pokusew/pcsclite'"), {
+      code: 'MODULE_NOT_FOUND',
+    });
+  },
+  { virtual: true },
+);
 
 describe('loading the PC/SC binding', () => {
   const savedSocket = process.env.PCSCLITE_CSOCK_NAME;
