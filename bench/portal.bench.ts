@@ -2,7 +2,7 @@
  * Throughput of the resident portal as built for production, beside a bare NestJS route on the same Fastify adapter
  * in the same run (issue 2 §10). Each server and the load generator (autocannon) run in their own processes:
  * (a) GET of the 粗大ごみ form page, (b) durable submissions on SQLite, one prepared draft per request.
- * Run: npm run bench:portal [-- --duration 8 --connections 50 --drafts 6000 --cpu-prof]
+ * Run: npm run bench:portal [-- --duration 8 --connections 50 --drafts 4000 --cpu-prof]
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,7 +27,7 @@ const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '8' },
     connections: { type: 'string', default: '50' },
-    drafts: { type: 'string', default: '6000' },
+    drafts: { type: 'string', default: '4000' },
     'cpu-prof': { type: 'boolean', default: false },
   },
 });
