@@ -3,6 +3,7 @@ import { DomainError } from '@madoguchi/common';
 export enum ApplicationErrorCode {
   NotFound = 'APPLICATION_NOT_FOUND',
   AttachmentNotFound = 'ATTACHMENT_NOT_FOUND',
+  StatusMissing = 'STATUS_MISSING',
   TransitionNotAllowed = 'STATUS_TRANSITION_NOT_ALLOWED',
   MessageRequired = 'STATUS_MESSAGE_REQUIRED',
   MessageTooLong = 'STATUS_MESSAGE_TOO_LONG',

@@ -42,6 +42,14 @@ describe('checkTransition', () => {
     });
   });
 
+  it('asks for a status when none was chosen', () => {
+    for (const to of [undefined, '']) {
+      expect(() => checkTransition('received', to, '')).toThrow(
+        expect.objectContaining({ code: ApplicationErrorCode.StatusMissing }),
+      );
+    }
+  });
+
   it('refuses an unknown status and an overlong message', () => {
     expect(() => checkTransition('received', 'deleted', '')).toThrow(
       expect.objectContaining({ code: ApplicationErrorCode.TransitionNotAllowed }),

@@ -23,10 +23,13 @@ export function checkTransition(
   to: unknown,
   message: unknown,
 ): { to: ApplicationStatus; message?: string } {
+  if (to === undefined || to === '') {
+    throw new ApplicationError(ApplicationErrorCode.StatusMissing, 'no new status chosen');
+  }
   if (!isApplicationStatus(to) || !STATUS_TRANSITIONS[from].includes(to)) {
     throw new ApplicationError(
       ApplicationErrorCode.TransitionNotAllowed,
-      `status change ${from} -> ${String(to)} is not allowed`,
+      `status change ${from} -> ${JSON.stringify(to)} is not allowed`,
       { from, to },
     );
   }

@@ -13,6 +13,8 @@ export function applicationErrorMessage(code: ApplicationErrorCode): LocalizedTe
       };
     case ApplicationErrorCode.AttachmentNotFound:
       return { ja: '添付ファイルが見つかりません。', en: 'Attachment not found.' };
+    case ApplicationErrorCode.StatusMissing:
+      return { ja: '新しい状態を選んでください。', en: 'Choose the new status.' };
     case ApplicationErrorCode.TransitionNotAllowed:
       return {
         ja: 'この状態には変更できません。選べる状態から選んでください。',
