@@ -130,7 +130,8 @@ export CM_AUTH_PIN='1234'
 export CM_TEXT_PIN='5678'
 node "$CLI" create --out "$CM_STATE_FILE" --jlis-dir "$CM_JLIS_DIR" \
   --name "$CM_NAME" --address "$CM_ADDRESS" --birthdate 1990-01-02 --sex "$CM_SEX" \
-  --sign-password "$CM_SIGN_PASSWORD" --pin "$CM_TEXT_PIN" --auth-pin "$CM_AUTH_PIN" >"$CM_WORK_DIR/create.log"
+  --sign-password "$CM_SIGN_PASSWORD" --pin "$CM_TEXT_PIN" --auth-pin "$CM_AUTH_PIN" >"$CM_WORK_DIR/create.log" ||
+  die "virtual-card create failed (is dist/ complete? npm run build)"
 CM_SIGN_SERIAL=$(sed -n 's/.*signing certificate serial \([0-9A-Fa-f]*\).*/\1/p' "$CM_WORK_DIR/create.log")
 CM_AUTH_SERIAL=$(sed -n 's/.*authentication certificate serial \([0-9A-Fa-f]*\).*/\1/p' "$CM_WORK_DIR/create.log")
 [ -n "$CM_SIGN_SERIAL" ] && [ -n "$CM_AUTH_SERIAL" ] || die "virtual-card create printed no serials"
