@@ -350,6 +350,22 @@ describe('back office pull worker against a portal over HTTP', () => {
     await expect(sut.runOnce()).resolves.toMatchObject({ pushed: 0 });
   });
 
+  it('starts its own worker with the app and stops it when the app closes', async () => {
+    await app.close();
+    app = await createBackofficeApp(config, { logger: false });
+    portal.add(application());
+    const deadline = Date.now() + 10_000;
+    while (portal.pending.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(portal.pending.size).toBe(0);
+    await app.close();
+    portal.add(application());
+    await new Promise((r) => setTimeout(r, 500));
+    expect(portal.pending.size).toBe(1);
+    app = await createBackofficeApp(config, { isWorkerManual: true, logger: false });
+  });
+
   it('runs on its interval once started, and stops cleanly', async () => {
     const worker = workerFor(app);
     portal.add(application());
