@@ -54,7 +54,7 @@ describe('configureWebApp', () => {
     );
     writeFileSync(
       join(views, 'page.hbs'),
-      '<h1>{{t label}}</h1><p id="q">{{q}}</p><p id="d">{{eraDate date}}</p><form method="post">{{csrfField}}</form>{{#if (eq lang "en")}}EN{{/if}}',
+      '<h1>{{t label}}</h1><p id="q">{{q}}</p><p id="d">{{eraDate date}}</p><form method="post">{{csrfField}}</form>{{#if (eq lang "en")}}EN{{/if}}<a id="switch" href="{{switchLangHref}}">',
     );
     sut = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), {
       logger: false,
@@ -91,6 +91,11 @@ describe('configureWebApp', () => {
     expect(cookiesOf(res)).toContain('lang=en');
     const again = await request(sut.getHttpServer()).get('/page').set('Cookie', 'lang=en');
     expect(again.text).toContain('<header>Counter</header>');
+  });
+
+  it('links the other language on the same page, keeping the query', async () => {
+    const res = await request(sut.getHttpServer()).get('/page?q=a%26b&lang=ja');
+    expect(res.text).toContain('<a id="switch" href="/page?q&#x3D;a%26b&amp;lang&#x3D;en">');
   });
 
   it('escapes every value', async () => {

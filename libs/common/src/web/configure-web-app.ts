@@ -87,6 +87,13 @@ function partialsOf(viewsDir: string, partialsDir: string): Record<string, strin
   return partials;
 }
 
+/** The same path and query with lang= set to the other language (relative, so it stays on this origin). */
+export function switchLangHref(url: string, target: Lang): string {
+  const parsed = new URL(url, 'http://localhost');
+  parsed.searchParams.set('lang', target);
+  return `${parsed.pathname}${parsed.search}`;
+}
+
 function csrfTokenOf(req: FastifyRequest): string | undefined {
   const body = req.body as Record<string, unknown> | undefined;
   const field = body?.[CSRF_FIELD];
@@ -138,6 +145,8 @@ export async function configureWebApp(
   // Forms (application/x-www-form-urlencoded): NestJS 12's Fastify adapter registers its own parser at init;
   // registering @fastify/formbody as well fails there with "Content type parser already present".
   await app.register(fastifyMultipart, {
+    // fields (and the CSRF token) in req.body, so the CSRF check runs before the handler, as for url-encoded forms
+    attachFieldsToBody: true,
     limits: {
       fileSize: 10 * 1024 * 1024,
       files: 10,
@@ -214,6 +223,7 @@ export async function configureWebApp(
     const locals: PageLocals = {
       lang,
       csrfToken: () => (token ??= reply.generateCsrf()),
+      switchLangHref: () => switchLangHref(req.url, lang === 'ja' ? 'en' : 'ja'),
     };
     reply.locals = { ...reply.locals, ...locals };
     done();

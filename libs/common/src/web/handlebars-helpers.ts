@@ -12,6 +12,8 @@ export interface PageLocals {
   lang: Lang;
   /** lazily creates the CSRF token (and its secret cookie) for the current request */
   csrfToken: () => string;
+  /** the current page in the other language, its query kept: `{{switchLangHref}}` */
+  switchLangHref: () => string;
 }
 
 export type DateFormatter = (isoDate: string) => string;
