@@ -370,6 +370,19 @@ describe('runSignerSession: signing', () => {
     expect(server.failures).toEqual(['CANCELLED']);
   });
 
+  it('a PC/SC reader that is not there is READER_NOT_FOUND, and nothing is posted', async () => {
+    const server = await contractServer({ kind: 'sign' });
+
+    const sut = run(
+      server,
+      { kind: 'pcsc', reader: 'no such reader 0000', cardTimeoutMs: 500 },
+      TEST_SECRETS.signPassword,
+    );
+
+    await expect(sut.result).rejects.toMatchObject({ code: SignerErrorCode.ReaderNotFound });
+    expect(server.requests.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+
   it('a missing virtual card file is its own error', async () => {
     const server = await contractServer({ kind: 'sign' });
 
