@@ -68,6 +68,14 @@ export async function runSignerSession(options: SignerSessionOptions): Promise<S
   }
   describeSession(session, lang, say);
 
+  if (options.card.kind === 'pcsc') {
+    say(
+      t({
+        ja: 'マイナンバーカードをカードリーダーに置いてください。',
+        en: 'Place your My Number Card on the card reader.',
+      }),
+    );
+  }
   const card = new JpkiCard(await openCardTransport(options.card));
   try {
     const flow = { card, api, session, lang, say, t, askSecret: options.askSecret };

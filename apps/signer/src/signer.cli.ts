@@ -73,7 +73,9 @@ export function parseSignerArgs(argv: string[]): SignerCliOptions {
 
 /** The whole CLI; resolves to the exit code (signer-messages.ts EXIT_CODE). Never prints a PIN or password. */
 export async function runSignerCli(argv: string[], io: SignerCliIo): Promise<number> {
-  let lang: Lang = argv.includes('en') && argv.includes('--lang') ? 'en' : 'ja';
+  // Until the arguments parse, pick the language by hand so a usage error is shown in it.
+  const langAt = argv.indexOf('--lang');
+  let lang: Lang = argv.includes('--lang=en') || argv[langAt + 1] === 'en' ? 'en' : 'ja';
   try {
     const options = parseSignerArgs(argv);
     lang = options.lang;
