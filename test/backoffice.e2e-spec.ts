@@ -256,6 +256,16 @@ describe('back office over HTTP', () => {
     expect(Number(n)).toBe(0);
   });
 
+  it('accepts a form token only with the session it was shown to', async () => {
+    const staff = new StaffAgent(baseUrl);
+    await staff.login('viewer', PASSWORD);
+    const oldToken = await staff.csrf('/applications');
+    await staff.login('viewer', PASSWORD);
+    await staff.agent.post('/logout').type('form').send({ _csrf: oldToken }).expect(403);
+    const fresh = await staff.csrf('/applications');
+    await staff.agent.post('/logout').type('form').send({ _csrf: fresh }).expect(303);
+  });
+
   it("lists and shows only the staff member's municipality, every value escaped", async () => {
     const staff = new StaffAgent(baseUrl);
     await staff.login('reviewer', PASSWORD);

@@ -13,6 +13,7 @@ import { FormCatalog } from './forms/form-catalog';
 import { StaffService } from './staff/staff.service';
 import { PullWorker } from './transfer/pull.worker';
 import { BackofficeExceptionFilter } from './web/backoffice-exception.filter';
+import { SESSION_COOKIE } from './web/session.guard';
 
 /** The demo municipality until forms/990019/municipality.yaml is there. */
 export const DEMO_MUNICIPALITY = {
@@ -83,6 +84,8 @@ export async function createBackofficeApp(
       cookieSecret: config.cookieSecret,
       isProduction: config.isProduction,
       cookiePrefix: 'bo',
+      // a form's token only works with the session it was shown to
+      csrfUserInfo: (req) => req.cookies[SESSION_COOKIE],
       formatJapaneseDate: japaneseDate,
     });
 

@@ -40,6 +40,11 @@ export interface WebAppOptions {
   csrfExemptPrefixes?: string[];
   /** multipart limits; the defaults suit form attachments */
   multipartLimits?: { fileSize?: number; files?: number; fields?: number; fieldSize?: number };
+  /**
+   * Binds CSRF tokens to something of the request, typically the raw session cookie: a token then only works
+   * with the session it was issued to (and tokens issued before login stop working after it).
+   */
+  csrfUserInfo?: (req: FastifyRequest) => string | undefined;
   /** libs/forms' formatJapaneseDate; Intl's Japanese calendar until then */
   formatJapaneseDate?: DateFormatter;
 }
@@ -119,6 +124,8 @@ export async function configureWebApp(
 ): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   const prefix = options.cookiePrefix ? `${options.cookiePrefix}_` : '';
+  // @fastify/csrf refuses an empty userInfo; a request without one (before login) gets a fixed stand-in
+  const csrfUserInfoOf = (req: FastifyRequest): string => options.csrfUserInfo?.(req) || 'none';
   const exempt = options.csrfExemptPrefixes ?? [];
 
   await app.register(fastifyHelmet, {
@@ -166,6 +173,14 @@ export async function configureWebApp(
       signed: true,
     },
     getToken: csrfTokenOf,
+    ...(options.csrfUserInfo
+      ? {
+          getUserInfo: (req: FastifyRequest) => csrfUserInfoOf(req),
+          csrfOpts: {
+            hmacKey: createHash('sha256').update(`csrf:${options.cookieSecret}`).digest(),
+          },
+        }
+      : {}),
   });
 
   const hbs = Handlebars.create();
@@ -222,7 +237,10 @@ export async function configureWebApp(
     let token: string | undefined;
     const locals: PageLocals = {
       lang,
-      csrfToken: () => (token ??= reply.generateCsrf()),
+      csrfToken: () =>
+        (token ??= reply.generateCsrf(
+          options.csrfUserInfo ? { userInfo: csrfUserInfoOf(req) } : undefined,
+        )),
       switchLangHref: () => switchLangHref(req.url, lang === 'ja' ? 'en' : 'ja'),
     };
     reply.locals = { ...reply.locals, ...locals };
