@@ -1,4 +1,4 @@
-import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import {
   children,
   decodeOid,
@@ -24,6 +24,12 @@ export const KeyUsageBit = {
   cRLSign: 6,
 } as const;
 
+const publicKeys = new Map<string, KeyObject>();
+const MAX_CACHED_KEYS = 1000;
+let nextId = 1;
+const parsedCertificates = new Map<string, ParsedCertificate>();
+const MAX_CACHED_CERTIFICATES = 1000;
+
 export interface CertificateExtension {
   isCritical: boolean;
   /** Content of extnValue. */
@@ -47,6 +53,10 @@ export class ParsedCertificate {
   readonly extensions = new Map<string, CertificateExtension>();
   private x509?: X509Certificate;
   private sha256?: Buffer;
+  private otherNamesMemo?: Map<string, string>;
+  private ocspUrlsMemo?: string[];
+  /** Unique per instance; instances are shared per DER (see parse), so this names a certificate in caches. */
+  readonly id = nextId++;
 
   constructor(readonly der: Buffer) {
     const [tbs, algorithm, signature] = children(
@@ -86,9 +96,25 @@ export class ParsedCertificate {
     }
   }
 
-  static parse(der: Uint8Array): ParsedCertificate {
+  /** Parses, or returns the instance already parsed from the same bytes (verifiers see the same CAs all day). */
+  static parse(der: Uint8Array | ParsedCertificate): ParsedCertificate {
+    if (der instanceof ParsedCertificate) {
+      return der;
+    }
+    const bytes = Buffer.isBuffer(der) ? der : Buffer.from(der);
+    // Keyed by the bytes themselves: a string key is cheaper than a hash, and exact.
+    const id = bytes.toString('latin1');
+    const cached = parsedCertificates.get(id);
+    if (cached) {
+      return cached;
+    }
     try {
-      return new ParsedCertificate(Buffer.from(der));
+      const cert = new ParsedCertificate(Buffer.from(bytes));
+      if (parsedCertificates.size >= MAX_CACHED_CERTIFICATES) {
+        parsedCertificates.clear();
+      }
+      parsedCertificates.set(id, cert);
+      return cert;
     } catch (error) {
       if (error instanceof PkiError) {
         throw error;
@@ -102,8 +128,18 @@ export class ParsedCertificate {
     return this.x509;
   }
 
+  /** From the SPKI, not through X509Certificate (which costs a full re-parse); cached per key. */
   get publicKey(): KeyObject {
-    return this.x509Certificate.publicKey;
+    const id = this.spki.raw.toString('base64');
+    let key = publicKeys.get(id);
+    if (!key) {
+      key = createPublicKey({ key: this.spki.raw, format: 'der', type: 'spki' });
+      if (publicKeys.size >= MAX_CACHED_KEYS) {
+        publicKeys.clear();
+      }
+      publicKeys.set(id, key);
+    }
+    return key;
   }
 
   /** Upper-case hex of the serial's content octets. */
@@ -179,6 +215,11 @@ export class ParsedCertificate {
 
   /** RFC 5280 §4.2.2.1: the HTTP URIs of the OCSP access descriptions. */
   ocspUrls(): string[] {
+    this.ocspUrlsMemo ??= this.readOcspUrls();
+    return this.ocspUrlsMemo;
+  }
+
+  private readOcspUrls(): string[] {
     const ext = this.extensions.get(Oid.authorityInfoAccess);
     if (!ext) {
       return [];
@@ -216,6 +257,11 @@ export class ParsedCertificate {
 
   /** SAN otherNames `[0] { type-id, [0] EXPLICIT UTF8String }` as oid → string (RFC 5280 §4.2.1.6). */
   otherNames(): Map<string, string> {
+    this.otherNamesMemo ??= this.readOtherNames();
+    return this.otherNamesMemo;
+  }
+
+  private readOtherNames(): Map<string, string> {
     const out = new Map<string, string>();
     const ext = this.extensions.get(Oid.subjectAltName);
     if (!ext) {

@@ -95,10 +95,25 @@ export function expectTag(node: DerNode | undefined, tag: number, what: string):
   return node;
 }
 
+const knownOids = new Map<string, string>();
+
 export function decodeOid(content: Buffer): string {
   if (content.length === 0) {
     malformed('empty OID');
   }
+  const id = content.toString('latin1');
+  let dotted = knownOids.get(id);
+  if (dotted === undefined) {
+    dotted = decodeOidUncached(content);
+    if (knownOids.size >= 10_000) {
+      knownOids.clear();
+    }
+    knownOids.set(id, dotted);
+  }
+  return dotted;
+}
+
+function decodeOidUncached(content: Buffer): string {
   const parts: number[] = [];
   let value = 0;
   for (const byte of content) {

@@ -79,7 +79,10 @@ export class HttpRevocationSource implements RevocationSource {
     this.now = options.now ?? (() => new Date());
   }
 
-  async check(certificate: Uint8Array, issuer: Uint8Array): Promise<RevocationResult> {
+  async check(
+    certificate: Uint8Array | ParsedCertificate,
+    issuer: Uint8Array | ParsedCertificate,
+  ): Promise<RevocationResult> {
     const cert = ParsedCertificate.parse(certificate);
     const ca = ParsedCertificate.parse(issuer);
     const attempts: RevocationAttempt[] = [];
@@ -108,7 +111,7 @@ export class HttpRevocationSource implements RevocationSource {
       attempts.push({ source: 'ocsp', outcome: 'unreachable', reason: 'no OCSP URL' });
       return undefined;
     }
-    const key = `${ca.fingerprint256.toString('hex')}:${cert.serialHex}`;
+    const key = `${ca.id}:${cert.id}`;
     const cached = this.ocspCache.get(key);
     if (cached && cached.until > this.now().getTime()) {
       attempts.push({ source: 'ocsp', url, outcome: 'cached', reason: 'cached until nextUpdate' });

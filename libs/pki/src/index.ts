@@ -13,6 +13,8 @@ export * from './revocation.source';
 export { HttpRevocationSource, type HttpRevocationSourceOptions } from './http-revocation.source';
 export {
   verifySignature,
+  SignatureVerifier,
+  type SignatureVerifierConfig,
   parseCms,
   type VerifySignatureInput,
   type VerificationReport,

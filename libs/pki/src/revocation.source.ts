@@ -1,3 +1,5 @@
+import type { ParsedCertificate } from './certificate';
+
 /** RFC 5280 §5.3.1 CRLReason names. */
 export const revocationReasonNames: Record<number, string> = {
   0: 'unspecified',
@@ -41,7 +43,13 @@ export interface RevocationResult {
   attempts: RevocationAttempt[];
 }
 
-/** Where a verifier learns whether a certificate is revoked; `issuer` is the certificate that issued it. */
+/**
+ * Where a verifier learns whether a certificate is revoked; `issuer` is the certificate that issued it. The verifier
+ * passes parsed certificates (`.der` holds the bytes); callers may pass DER.
+ */
 export interface RevocationSource {
-  check(certificate: Uint8Array, issuer: Uint8Array): Promise<RevocationResult>;
+  check(
+    certificate: Uint8Array | ParsedCertificate,
+    issuer: Uint8Array | ParsedCertificate,
+  ): Promise<RevocationResult>;
 }

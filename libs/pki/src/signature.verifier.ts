@@ -194,7 +194,7 @@ function findSigner(cms: ParsedCms): ParsedCertificate | undefined {
 }
 
 function isIssuedByCached(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
-  const key = `${child.fingerprint256.toString('hex')}:${issuer.fingerprint256.toString('hex')}`;
+  const key = `${child.id}:${issuer.id}`;
   let result = issuedByCache.get(key);
   if (result === undefined) {
     result = child.isIssuedBy(issuer);
@@ -271,14 +271,44 @@ const notPassed = (
   reason: string,
 ): CheckResult => ({ check, status, subIndication, reason });
 
+export type SignatureVerifierConfig = Omit<VerifySignatureInput, 'cms' | 'content' | 'now'>;
+
 /**
- * Validates a detached CAdES-B-B signature over `content` in the style of ETSI EN 319 102-1 and returns a report;
- * never trusts a library's single yes/no (SIGNATURES.md decision 3). Throws PkiError (Malformed, UnsupportedCms)
- * only when the input is not a single-signer detached SignedData at all.
+ * Validates detached CAdES-B-B signatures in the style of ETSI EN 319 102-1 and returns a report; never trusts a
+ * library's single yes/no (SIGNATURES.md decision 3). Make one per trust configuration and reuse it: the anchors and
+ * intermediates are parsed once.
  */
-export async function verifySignature(input: VerifySignatureInput): Promise<VerificationReport> {
+export class SignatureVerifier {
+  private readonly anchors: ParsedCertificate[];
+  private readonly intermediates: ParsedCertificate[];
+
+  constructor(private readonly config: SignatureVerifierConfig) {
+    this.anchors = config.trustAnchors.map((a) => ParsedCertificate.parse(a));
+    this.intermediates = (config.intermediates ?? []).map((c) => ParsedCertificate.parse(c));
+  }
+
+  /**
+   * Throws PkiError (Malformed, UnsupportedCms) only when the input is not a single-signer detached SignedData at
+   * all; every other problem is a verdict in the report.
+   */
+  verify(input: { cms: Uint8Array; content: Uint8Array; now?: Date }): Promise<VerificationReport> {
+    return verifyWith(this.config, this.anchors, this.intermediates, input);
+  }
+}
+
+/** One-off verification; see SignatureVerifier. */
+export function verifySignature(input: VerifySignatureInput): Promise<VerificationReport> {
+  return new SignatureVerifier(input).verify(input);
+}
+
+async function verifyWith(
+  config: SignatureVerifierConfig,
+  anchors: ParsedCertificate[],
+  intermediates: ParsedCertificate[],
+  input: { cms: Uint8Array; content: Uint8Array; now?: Date },
+): Promise<VerificationReport> {
   const now = input.now ?? new Date();
-  const cms = parseCms(input.cms, input.maxCmsBytes);
+  const cms = parseCms(input.cms, config.maxCmsBytes);
   const checks = new Map<CheckName, CheckResult>();
   const set = (result: CheckResult): void => {
     checks.set(result.check, result);
@@ -338,11 +368,7 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Veri
   set(checkMessageDigest(attributes, cms, input.content));
   set(checkSigningCertificateV2(attributes, signer));
 
-  const anchors = input.trustAnchors.map((a) => ParsedCertificate.parse(a));
-  const candidates = [
-    ...cms.certificates,
-    ...(input.intermediates ?? []).map((c) => ParsedCertificate.parse(c)),
-  ];
+  const candidates = [...cms.certificates, ...intermediates];
   const chainOutcome = buildChain(signer, anchors, candidates);
   const chain = 'chain' in chainOutcome ? chainOutcome.chain : undefined;
   set(
@@ -351,9 +377,9 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Veri
       : notPassed('CHAIN', 'FAILED', chainOutcome.subIndication, chainOutcome.reason),
   );
 
-  set(checkValidity(chain ?? [signer], signingTime ?? now, now, input.clockSkewMs ?? 300_000));
+  set(checkValidity(chain ?? [signer], signingTime ?? now, now, config.clockSkewMs ?? 300_000));
   set(checkKeyUsage(signer));
-  set(checkPolicy(signer, input.acceptedPolicies ?? [JPKI_SIGNING_POLICY_OID]));
+  set(checkPolicy(signer, config.acceptedPolicies ?? [JPKI_SIGNING_POLICY_OID]));
 
   let revocation: RevocationResult | undefined;
   const isCryptoValid =
@@ -367,7 +393,7 @@ export async function verifySignature(input: VerifySignatureInput): Promise<Veri
     );
   } else {
     try {
-      revocation = await input.revocation.check(signer.der, chain[1].der);
+      revocation = await config.revocation.check(signer, chain[1]);
       set(revocationCheck(revocation));
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);

@@ -66,7 +66,9 @@ export function matchSigningCertificateV2(
     i++;
   }
   const certHash = expectTag(fields[i++], Tag.OctetString, 'certHash').content;
-  if (!createHash(hashName).update(cert.der).digest().equals(certHash)) {
+  const actual =
+    hashName === 'sha256' ? cert.fingerprint256 : createHash(hashName).update(cert.der).digest();
+  if (!actual.equals(certHash)) {
     return { isMatch: false, reason: 'certHash is not the hash of the signer certificate' };
   }
   const issuerSerial = fields[i];
