@@ -116,10 +116,10 @@ export function toAnswerSections(
       const rows: AnswerRow[] = [];
       for (const field of visibleFields(section, answers)) {
         const value = answers[field.id];
+        shown.add(field.id);
         if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) {
           continue;
         }
-        shown.add(field.id);
         rows.push({ label: field.label, ...describeAnswer(field, value, attachmentIdOf) });
       }
       if (rows.length > 0) {
