@@ -55,6 +55,7 @@ export class ParsedCertificate {
   private sha256?: Buffer;
   private otherNamesMemo?: Map<string, string>;
   private ocspUrlsMemo?: string[];
+  private keyMemo?: KeyObject;
   /** Unique per instance; instances are shared per DER (see parse), so this names a certificate in caches. */
   readonly id = nextId++;
 
@@ -130,6 +131,11 @@ export class ParsedCertificate {
 
   /** From the SPKI, not through X509Certificate (which costs a full re-parse); cached per key. */
   get publicKey(): KeyObject {
+    this.keyMemo ??= this.readPublicKey();
+    return this.keyMemo;
+  }
+
+  private readPublicKey(): KeyObject {
     const id = this.spki.raw.toString('base64');
     let key = publicKeys.get(id);
     if (!key) {
