@@ -11,8 +11,6 @@ export enum PkiErrorCode {
   SignatureMismatch = 'PKI_SIGNATURE_MISMATCH',
   /** Phase 2: the certificate is not the one signing-certificate-v2 of the kept attributes names. */
   CertificateMismatch = 'PKI_CERTIFICATE_MISMATCH',
-  /** Revocation data could not be fetched or was rejected (kept in the revocation result, not thrown to callers). */
-  RevocationUnavailable = 'PKI_REVOCATION_UNAVAILABLE',
   InvalidArgument = 'PKI_INVALID_ARGUMENT',
 }
 
