@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedJlis, type IssuedCard, type JlisHttpServer } from '@madoguchi/virtual-card';
+import fc from 'fast-check';
 import { ParsedCertificate } from './certificate';
+import { children, parseDer } from './der';
 import { HttpRevocationSource } from './http-revocation.source';
 
 jest.setTimeout(60_000);
@@ -117,6 +119,64 @@ describe('HttpRevocationSource against the simulated J-LIS over HTTP', () => {
       expect(later.attempts[0].reason).toContain('stale');
     } finally {
       await close(proxy.server);
+    }
+  });
+
+  it('an answer whose signature was altered is rejected', async () => {
+    const tamperer = await serve(async (body) => {
+      const response = Buffer.from(await jlis.respondOcsp(body));
+      const [, bytes] = children(parseDer(response));
+      const basic = parseDer(children(children(bytes)[0])[1].content);
+      const signature = children(basic)[2].content;
+      response[response.indexOf(signature) + signature.length - 1] ^= 0x01;
+      return response;
+    });
+    try {
+      const sut = new HttpRevocationSource({ ocspUrl: tamperer.url, isCrlEnabled: false });
+
+      const result = await sut.check(holder.signCert, signCa);
+
+      expect(result.status).toBe('unavailable');
+      expect(result.attempts[0].reason).toBe('the OCSP response signature does not verify');
+    } finally {
+      await close(tamperer.server);
+    }
+  });
+
+  it('fuzz: a mutated genuine answer is rejected or read as the genuine one, never thrown', async () => {
+    let mutate: (response: Buffer) => Buffer = (r) => r;
+    const mutator = await serve(async (body) => mutate(Buffer.from(await jlis.respondOcsp(body))));
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.tuple(
+              fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+              fc.integer({ min: 1, max: 255 }),
+            ),
+            {
+              minLength: 1,
+              maxLength: 3,
+            },
+          ),
+          async (flips) => {
+            mutate = (response) => {
+              for (const [where, xor] of flips) {
+                response[Math.floor(where * response.length)] ^= xor;
+              }
+              return response;
+            };
+            const sut = new HttpRevocationSource({ ocspUrl: mutator.url, isCrlEnabled: false });
+
+            const result = await sut.check(holder.signCert, signCa);
+
+            expect(['good', 'unavailable']).toContain(result.status);
+          },
+        ),
+        { numRuns: 80 },
+      );
+    } finally {
+      await close(mutator.server);
     }
   });
 
