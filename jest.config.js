@@ -24,6 +24,8 @@ const ESM_PACKAGES = [
 
 const moduleNameMapper = {
   '^@madoguchi/(.*)$': '<rootDir>/libs/$1/src/index.ts',
+  // export map with an "import" condition only: jest's CommonJS resolver needs the file itself
+  '^canonicalize$': '<rootDir>/node_modules/canonicalize/lib/canonicalize.js',
 };
 const transform = {
   '^.+\\.ts$': [
@@ -58,6 +60,7 @@ const transformIgnorePatterns = [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)
 const common = { moduleNameMapper, transform, transformIgnorePatterns, testEnvironment: 'node' };
 
 module.exports = {
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'] },
     {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { redactUrl } from '../database/data-source-options';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -9,10 +10,19 @@ export class ConfigError extends Error {
   }
 }
 
+/** A bad value is shown to help fix it, except where it may be a secret. */
+function shown(key: string, value: unknown): string {
+  if (/KEY|SECRET|PASSWORD|TOKEN/i.test(key)) {
+    return 'the value is not shown';
+  }
+  const text = JSON.stringify(value) ?? 'nothing';
+  return `got ${/URL/i.test(key) ? redactUrl(text) : text}`;
+}
+
 function describe(errors: ValidationError[]): string[] {
   return errors.flatMap((e) =>
     Object.values(e.constraints ?? {}).map(
-      (message) => `${e.property}: ${message} (got ${JSON.stringify(e.value)})`,
+      (message) => `${e.property}: ${message} (${shown(e.property, e.value)})`,
     ),
   );
 }
