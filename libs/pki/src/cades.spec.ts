@@ -3,6 +3,7 @@ import {
   createHash,
   createPrivateKey,
   generateKeyPairSync,
+  randomBytes,
   sign,
   webcrypto,
   type KeyObject,
@@ -461,40 +462,46 @@ describe('CAdES-B-B with the virtual card through JpkiCard, verified against the
       expect(sut.checks.find((c) => c.check === 'POLICY')?.status).toBe('FAILED');
     });
 
-    it('a certificate without nonRepudiation → the KEY_USAGE check fails', async () => {
+    /** A certificate the real signing CA issued to a software key, with the given extensions, and a CMS by it. */
+    function forgeSigned(extensions: ReturnType<typeof extension>[]): Buffer {
       const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      const ca = ParsedCertificate.parse(world.signCa);
-      const weak = buildCertificate(
+      const forged = buildCertificate(
         {
-          serial: Buffer.from('0badc0de', 'hex'),
-          issuer: ca.subject.raw,
+          serial: randomBytes(8),
+          issuer: ParsedCertificate.parse(world.signCa).subject.raw,
           subject: encodeName([
             ['C', 'JP'],
-            ['CN', 'TEST no nonRepudiation'],
+            ['CN', 'TEST forged profile'],
           ]),
           notBefore: new Date(Date.now() - 60_000),
           notAfter: new Date(Date.now() + 86_400_000),
           publicKey: publicKey.export({ format: 'der', type: 'spki' }),
-          extensions: [
-            extension(X509Oid.keyUsage, true, keyUsage([KeyUsageBit.digitalSignature])),
-            extension(
-              X509Oid.certificatePolicies,
-              true,
-              certificatePolicies(JpkiPolicyOid.testSigning, 'http://127.0.0.1/cps'),
-            ),
-          ],
+          extensions,
         },
         world.signCaKey,
       );
-      const prepared = prepareSignature({ content: document, signerCertificate: weak });
-      const signature = sign('sha256', prepared.signedAttributesDer, privateKey);
-      const weakCms = assembleSignature({
+      const prepared = prepareSignature({ content: document, signerCertificate: forged });
+      return assembleSignature({
         signedAttributesDer: prepared.signedAttributesDer,
-        signature,
-        signerCertificate: weak,
+        signature: sign('sha256', prepared.signedAttributesDer, privateKey),
+        signerCertificate: forged,
         chain: [world.signCa],
       });
-      const sut = await verifySignature(verifyInput({ cms: weakCms, revocation: alwaysGood }));
+    }
+    const testPolicy = () =>
+      extension(
+        X509Oid.certificatePolicies,
+        true,
+        certificatePolicies(JpkiPolicyOid.testSigning, 'http://127.0.0.1/cps'),
+      );
+
+    it('a certificate without nonRepudiation → the KEY_USAGE check fails', async () => {
+      const cmsByWeak = forgeSigned([
+        extension(X509Oid.keyUsage, true, keyUsage([KeyUsageBit.digitalSignature])),
+        testPolicy(),
+      ]);
+
+      const sut = await verifySignature(verifyInput({ cms: cmsByWeak, revocation: alwaysGood }));
 
       expect(sut).toMatchObject({
         indication: 'INDETERMINATE',
@@ -502,6 +509,33 @@ describe('CAdES-B-B with the virtual card through JpkiCard, verified against the
       });
       expect(sut.checks.find((c) => c.check === 'KEY_USAGE')?.status).toBe('FAILED');
       expect(sut.certifiedBasicFour).toBeUndefined();
+    });
+
+    it('a certificate with an unknown critical extension → the CHAIN check fails', async () => {
+      const cmsByOdd = forgeSigned([
+        extension(X509Oid.keyUsage, true, keyUsage([KeyUsageBit.nonRepudiation])),
+        testPolicy(),
+        extension('1.2.3.4.5', true, Buffer.from([0x05, 0x00])),
+      ]);
+
+      const sut = await verifySignature(verifyInput({ cms: cmsByOdd, revocation: alwaysGood }));
+
+      expect(sut).toMatchObject({
+        indication: 'INDETERMINATE',
+        subIndication: 'CERTIFICATE_CHAIN_GENERAL_FAILURE',
+      });
+      expect(sut.checks.find((c) => c.check === 'CHAIN')?.reason).toContain('1.2.3.4.5');
+    });
+
+    it('the same forged profile with nonRepudiation and nothing odd passes (the two tests above are not vacuous)', async () => {
+      const cmsByGood = forgeSigned([
+        extension(X509Oid.keyUsage, true, keyUsage([KeyUsageBit.nonRepudiation])),
+        testPolicy(),
+      ]);
+
+      await expect(
+        verifySignature(verifyInput({ cms: cmsByGood, revocation: alwaysGood })),
+      ).resolves.toMatchObject({ indication: 'TOTAL-PASSED' });
     });
   });
 

@@ -27,6 +27,19 @@ export const KeyUsageBit = {
 const publicKeys = new Map<string, KeyObject>();
 const MAX_CACHED_KEYS = 1000;
 let nextId = 1;
+const KNOWN_EXTENSIONS: ReadonlySet<string> = new Set([
+  Oid.keyUsage,
+  Oid.subjectAltName,
+  Oid.basicConstraints,
+  Oid.crlDistributionPoints,
+  Oid.certificatePolicies,
+  Oid.extKeyUsage,
+  Oid.authorityInfoAccess,
+  Oid.ocspNoCheck,
+  '2.5.29.14', // subjectKeyIdentifier
+  '2.5.29.18', // issuerAltName
+  '2.5.29.35', // authorityKeyIdentifier
+]);
 const parsedCertificates = new Map<string, ParsedCertificate>();
 const MAX_CACHED_CERTIFICATES = 1000;
 
@@ -198,6 +211,23 @@ export class ParsedCertificate {
     }
     const [first] = children(expectTag(parseDer(ext.value), Tag.Sequence, 'BasicConstraints'));
     return first?.tag === Tag.Boolean && first.content[0] !== 0;
+  }
+
+  /** RFC 5280 §4.2.1.9 pathLenConstraint, when present. */
+  pathLenConstraint(): number | undefined {
+    const ext = this.extensions.get(Oid.basicConstraints);
+    const fields = ext
+      ? children(expectTag(parseDer(ext.value), Tag.Sequence, 'BasicConstraints'))
+      : [];
+    const length = fields.find((f) => f.tag === Tag.Integer);
+    return length ? length.content.reduce((n, byte) => n * 256 + byte, 0) : undefined;
+  }
+
+  /** RFC 5280 §6.1.4 (o): critical extensions a path validator does not know make the certificate unusable. */
+  unknownCriticalExtensions(): string[] {
+    return [...this.extensions]
+      .filter(([id, ext]) => ext.isCritical && !KNOWN_EXTENSIONS.has(id))
+      .map(([id]) => id);
   }
 
   extendedKeyUsage(): string[] {

@@ -222,12 +222,12 @@ function buildChain(
   const chain = [leaf];
   for (let current = leaf; chain.length <= MAX_CHAIN_LENGTH;) {
     if (anchors.some((a) => a.der.equals(current.der))) {
-      return { chain };
+      return checkPath(chain, chain.length - 1);
     }
     const anchor = anchors.find((a) => isIssuedByCached(current, a));
     if (anchor) {
       chain.push(anchor);
-      return { chain };
+      return checkPath(chain, chain.length - 1);
     }
     const next = candidates.find(
       (c) => !chain.some((seen) => seen.der.equals(c.der)) && isIssuedByCached(current, c),
@@ -249,6 +249,27 @@ function buildChain(
     current = next;
   }
   return { subIndication: 'CERTIFICATE_CHAIN_GENERAL_FAILURE', reason: 'path too long' };
+}
+
+/** RFC 5280 §6.1.4 (l), (m), (o) for the certificates below the trust anchor at `anchorIndex`. */
+function checkPath(chain: ParsedCertificate[], anchorIndex: number): ChainOutcome {
+  for (const [index, cert] of chain.slice(0, anchorIndex).entries()) {
+    const unknown = cert.unknownCriticalExtensions();
+    if (unknown.length > 0) {
+      return {
+        subIndication: 'CERTIFICATE_CHAIN_GENERAL_FAILURE',
+        reason: `unknown critical extension ${unknown.join(', ')} (RFC 5280 §6.1.4 (o))`,
+      };
+    }
+    const pathLength = index > 0 ? cert.pathLenConstraint() : undefined;
+    if (pathLength !== undefined && index - 1 > pathLength) {
+      return {
+        subIndication: 'CERTIFICATE_CHAIN_GENERAL_FAILURE',
+        reason: 'a CA pathLenConstraint is exceeded (RFC 5280 §6.1.4 (m))',
+      };
+    }
+  }
+  return { chain };
 }
 
 function describeName(cert: ParsedCertificate): string {
