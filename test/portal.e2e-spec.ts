@@ -190,21 +190,22 @@ describe('resident portal over HTTP', () => {
     expect(res.text).toContain('最初から入力してください');
   });
 
-  it('lets a signature form be filled and reviewed but not submitted', async () => {
+  it('lets a signature form be filled and reviewed, and submitted only by signing', async () => {
     const r = new ResidentAgent(base);
     const path = '/m/990019/forms/test-signed';
     const start = await r.page(path);
-    expect(start.text).toContain('電子署名が必要です');
+    expect(start.text).toContain('マイナンバーカードで電子署名をして提出します');
     await r.submit(path, `${path}/start`, {});
     const res = await r.submit(`${path}/steps/1`, `${path}/steps/1`, { purpose: '年金の手続き' });
     expect(res.headers.location).toBe(`${path}/confirm`);
     const confirm = await r.page(`${path}/confirm`);
     expect(confirm.text).not.toContain('この内容で申請する');
+    expect(confirm.text).toContain('マイナンバーカードで署名して申請する');
     // A resident cannot submit it even by posting directly (the confirm page has no submit form to take a token from).
     const { csrf } = await r.page(`${path}/steps/1`);
     const submit = await r.agent.post(`${path}/submit`).type('form').send({ _csrf: csrf });
     expect(submit.status).toBe(409);
-    expect(submit.text).toContain('電子署名が必要です');
+    expect(submit.text).toContain('電子署名をして提出します');
   });
 
   describe('transfer API', () => {

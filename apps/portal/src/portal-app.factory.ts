@@ -5,11 +5,14 @@ import { configureWebApp } from '@madoguchi/common';
 import { formatJapaneseDate } from '@madoguchi/forms';
 import { cookieSecret, type PortalConfig } from './config/portal.config';
 import { PortalModule } from './portal.module';
+import { portalTrust } from './config/portal-trust';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { PortalExceptionFilter } from './pages/portal-exception.filter';
 
 export async function createPortalApp(config: PortalConfig): Promise<NestFastifyApplication> {
+  const trust = portalTrust(config);
   const app = await NestFactory.create<NestFastifyApplication>(
-    PortalModule.forConfig(config),
+    PortalModule.forConfig(config, trust),
     new FastifyAdapter({
       trustProxy: config.NODE_ENV === 'production',
       bodyLimit: 64 * 1024 * 1024,
@@ -25,10 +28,19 @@ export async function createPortalApp(config: PortalConfig): Promise<NestFastify
     cookieSecret: cookieSecret(config),
     isProduction: config.NODE_ENV === 'production',
     cookiePrefix: 'portal',
-    csrfExemptPrefixes: ['/transfer/'],
+    // the transfer API authenticates by HMAC, the signer API by its session token: neither uses cookies
+    csrfExemptPrefixes: ['/transfer/', '/api/'],
     formatJapaneseDate,
   });
   app.useGlobalFilters(new PortalExceptionFilter());
+  const openApi = new DocumentBuilder()
+    .setTitle('madoguchi signer API')
+    .setDescription(
+      'Two-phase card-face reading and JPKI signing for card apps (issue 4). The session token from the QR code is the only credential.',
+    )
+    .setVersion('1')
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi));
   app.enableShutdownHooks();
   return app;
 }

@@ -53,8 +53,8 @@ export function residentMessage(code: PortalErrorCode): { status: number; text: 
       return {
         status: 409,
         text: {
-          ja: 'この申請はマイナンバーカードによる電子署名が必要です。署名の機能は準備中のため、まだオンラインで提出できません。窓口で申請してください。',
-          en: 'This application must be signed with a My Number Card. Signing is not available yet, so it cannot be submitted online; please apply at the counter.',
+          ja: 'この申請は、マイナンバーカードで電子署名をして提出します。確認画面の「マイナンバーカードで署名して申請する」から進んでください。',
+          en: 'This application is submitted by signing it with your My Number Card. Please use “Sign with My Number Card and submit” on the review page.',
         },
       };
     case PortalErrorCode.StatusNotFound:

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -58,6 +59,28 @@ export class PortalConfig {
   @Min(1)
   @Max(24 * 30)
   DRAFT_TTL_HOURS: number = 24;
+
+  /**
+   * Trust anchors of the signature verifier: files (PEM or DER), comma-separated — the J-LIS signing CA
+   * certificates in production, the simulated J-LIS root in development and tests.
+   */
+  @IsOptional()
+  @IsString()
+  JPKI_TRUST_ANCHORS?: string;
+
+  /** CA certificates between the anchors and the residents' certificates, embedded in every CMS. */
+  @IsOptional()
+  @IsString()
+  JPKI_INTERMEDIATES?: string;
+
+  /** Accept the simulated J-LIS's test certificate policy (never in production). */
+  @IsBoolean()
+  JPKI_ACCEPT_TEST_CERTIFICATES: boolean = false;
+
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  REVOCATION_TIMEOUT_MS: number = 3000;
 
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug'])

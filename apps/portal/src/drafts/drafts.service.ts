@@ -86,6 +86,10 @@ export class DraftsService {
     return draft;
   }
 
+  async byId(id: string): Promise<DraftEntity | null> {
+    return this.drafts.findOneBy({ id });
+  }
+
   steps(form: FormDefinition, draft: DraftEntity): SectionDefinition[] {
     return visibleSections(form, draft.rawValues);
   }

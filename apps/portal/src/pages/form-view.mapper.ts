@@ -11,16 +11,16 @@ import type { FieldErrors } from '../drafts/drafts.service';
 const IDENTITY_NOTES: Record<FormDefinition['identity'], LocalizedText | undefined> = {
   none: undefined,
   cardface: {
-    ja: 'この申請では、マイナンバーカードで氏名・住所などを入力できます（読み取り機能は準備中です）。',
-    en: 'This form can fill in your name and address from your My Number Card (card reading is coming soon).',
+    ja: 'この申請では、マイナンバーカードから氏名・住所・生年月日・性別を読み取って入力できます（券面事項入力補助用の暗証番号4桁が必要です）。',
+    en: 'This form can fill in your name, address, date of birth and sex from your My Number Card (4-digit PIN needed).',
   },
   sign: {
-    ja: 'この申請の提出には、マイナンバーカードによる電子署名が必要です。署名の機能は準備中のため、入力と内容の確認まではできますが、オンラインでの提出はまだできません。',
-    en: 'Submitting this form requires a signature with your My Number Card. Signing is coming soon: you can fill in and review the form, but not submit it online yet.',
+    ja: 'この申請は、マイナンバーカードで電子署名をして提出します。署名用電子証明書のパスワード（6〜16桁の英数字）と、カードを読み取れるスマートフォンなどが必要です。',
+    en: 'You submit this application by signing it with your My Number Card. You need your signing password (6–16 letters and digits) and a phone or reader that can read the card.',
   },
   'cardface+sign': {
-    ja: 'この申請では、マイナンバーカードで氏名・住所などを入力し、電子署名をして提出します。カードの機能は準備中のため、入力と内容の確認まではできますが、オンラインでの提出はまだできません。',
-    en: 'This form uses your My Number Card to fill in your details and to sign. Card functions are coming soon: you can fill in and review the form, but not submit it online yet.',
+    ja: 'この申請では、マイナンバーカードで氏名・住所などを入力でき、電子署名をして提出します。券面事項入力補助用の暗証番号（数字4桁）と署名用電子証明書のパスワード（6〜16桁の英数字）が必要です。',
+    en: 'This form can fill in your details from your My Number Card, and you submit it by signing with the card. You need the 4-digit PIN and the signing password (6–16 letters and digits).',
   },
 };
 
@@ -143,6 +143,7 @@ export interface StepView {
   errorSummary: Array<{ id: string; label: LocalizedText; message: LocalizedText }>;
   identityNote?: LocalizedText;
   offersCardface: boolean;
+  cardfaceFilled: boolean;
   title: LocalizedText;
 }
 
@@ -152,6 +153,7 @@ export function toStepView(
   index: number,
   draft: DraftEntity,
   errors: FieldErrors,
+  cardfaceJustRead = false,
 ): StepView {
   const section = steps[index];
   const fields = section.fields.map((f) => toFieldView(f, draft, errors));
@@ -180,6 +182,7 @@ export function toStepView(
       index === 0 &&
       (form.identity === 'cardface' || form.identity === 'cardface+sign') &&
       section.fields.some((f) => f.autofill),
+    cardfaceFilled: cardfaceJustRead && draft.cardface !== null && index === 0,
     title: form.title,
   };
 }

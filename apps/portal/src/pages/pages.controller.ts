@@ -3,32 +3,17 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FormsRegistry } from '../forms/forms-registry.service';
 import { DraftsService } from '../drafts/drafts.service';
-import { ApplicationsService } from '../applications/applications.service';
+import { ApplicationsService, needsSignature } from '../applications/applications.service';
 import { STATUS_LABELS } from '@madoguchi/transfer';
 import { answerText, formPath, identityNote, toStepView } from './form-view.mapper';
 import { readStepInput } from './step-input.reader';
-import type { FormDefinition } from '@madoguchi/forms';
+import { DRAFT_COOKIE_MAX_AGE, draftCookie, readDraftId } from './draft-cookie';
 import { formatJapaneseDate } from '@madoguchi/forms';
-
-const DRAFT_COOKIE_MAX_AGE = 24 * 3600;
 
 /** 令和8年11月24日 04:29 in Japan time. */
 function japaneseDateTime(d: Date): string {
   const jst = new Date(d.getTime() + 9 * 3600 * 1000).toISOString();
   return `${formatJapaneseDate(jst.slice(0, 10))} ${jst.slice(11, 16)}`;
-}
-
-function draftCookie(form: FormDefinition): string {
-  return `portal_draft_${form.municipalityCode}_${form.id.replace(/[^a-z0-9-]/gi, '_')}`;
-}
-
-function readDraftId(req: FastifyRequest, form: FormDefinition): string | undefined {
-  const raw = req.cookies[draftCookie(form)];
-  if (!raw) {
-    return undefined;
-  }
-  const unsigned = req.unsignCookie(raw);
-  return unsigned.valid && unsigned.value ? unsigned.value : undefined;
 }
 
 /** Resident pages (issue 2 §6): form list, the form step by step, confirmation, submission, status. */
@@ -118,9 +103,10 @@ export class PagesController {
     const draft = await this.drafts.get(readDraftId(req, form), form);
     const index = Number(n) - 1;
     this.drafts.step(form, draft, index);
+    const justRead = (req.query as Record<string, string | undefined>).cardface === '1';
     await reply.view(
       'pages/form-step',
-      toStepView(form, this.drafts.steps(form, draft), index, draft, {}),
+      toStepView(form, this.drafts.steps(form, draft), index, draft, {}, justRead),
     );
   }
 
@@ -181,7 +167,8 @@ export class PagesController {
           .map((f) => ({ label: f.label, lines: answerText(f, draft) }))
           .filter((a) => a.lines.length > 0),
       })),
-      canSubmit: form.identity === 'none',
+      canSubmit: !needsSignature(form),
+      canSign: needsSignature(form),
       identityNote: identityNote(form),
     });
   }

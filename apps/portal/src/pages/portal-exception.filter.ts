@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { localize } from '@madoguchi/common';
 import type { LocalizedText } from '@madoguchi/forms';
 import { PortalError, PortalErrorCode, residentMessage } from '../portal.error';
+import { CardSessionError, cardSessionMessage } from '../card-sessions/card-session.error';
 
 const GENERIC: LocalizedText = {
   ja: '申し訳ありません。エラーが発生しました。時間をおいて、もう一度お試しください。',
@@ -27,7 +28,14 @@ export class PortalExceptionFilter implements ExceptionFilter {
     let status = 500;
     let text = GENERIC;
     let code = 'INTERNAL';
-    if (exception instanceof PortalError) {
+    if (exception instanceof CardSessionError) {
+      ({ status, text } = cardSessionMessage(exception.code));
+      code = exception.code;
+      if (isApi) {
+        void reply.code(status).send({ error: code, message: text });
+        return;
+      }
+    } else if (exception instanceof PortalError) {
       ({ status, text } = residentMessage(exception.code));
       code = exception.code;
     } else if (exception instanceof HttpException) {

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { Answers, LocalizedText } from '@madoguchi/forms';
 import type { ApplicationStatus } from '@madoguchi/transfer';
-import type { DraftAttachmentRef } from './draft.entity';
+import type { CardfaceDetails, DraftAttachmentRef } from './draft.entity';
 
 /** 'submitted' until the back office has picked the application up; then the back office's status. */
 export type PortalApplicationStatus = 'submitted' | ApplicationStatus;
@@ -43,6 +43,10 @@ export class ApplicationEntity {
   @Column({ type: 'simple-json', nullable: true })
   attachments!: DraftAttachmentRef[] | null;
 
+  /** How the resident identified: the signed document, the CMS, the verification and what the card face said. */
+  @Column({ type: 'simple-json', nullable: true })
+  identity!: ApplicationIdentity | null;
+
   @Column({ type: 'varchar', length: 16 })
   status!: PortalApplicationStatus;
 
@@ -60,4 +64,19 @@ export class ApplicationEntity {
 
   @Column({ name: 'status_changed_at', type: Date, nullable: true })
   statusChangedAt!: Date | null;
+}
+
+export interface ApplicationIdentity {
+  cardface: CardfaceDetails | null;
+  signature: {
+    /** the canonical document exactly as signed (UTF-8 JSON) */
+    document: string;
+    documentSha256: string;
+    /** detached CMS SignedData (base64 DER) */
+    cms: string;
+    /** the portal's verification report (the back office verifies again) */
+    report: unknown;
+    /** revocation evidence gathered at intake (base64 DER) */
+    evidence: { ocsp?: string[]; crl?: string[] };
+  } | null;
 }

@@ -23,6 +23,10 @@ export class DraftEntity {
   @Column({ type: 'simple-json' })
   attachments!: Record<string, DraftAttachmentRef[]>;
 
+  /** What the card face said (card-face reading), kept beside what the resident then typed. */
+  @Column({ type: 'simple-json', nullable: true })
+  cardface!: CardfaceDetails | null;
+
   /** Index of the furthest step reached. */
   @Column({ type: 'integer', name: 'max_step' })
   maxStep!: number;
@@ -41,4 +45,14 @@ export interface DraftAttachmentRef extends AttachmentRef {
   blobKey: string;
   /** set when the draft becomes an application */
   fieldId?: string;
+}
+
+/** The basic four details read from the card-input-helper AP (never the individual number). */
+export interface CardfaceDetails {
+  name: string;
+  address: string;
+  /** YYYYMMDD */
+  birthdate: string;
+  sex: string;
+  readAt: string;
 }
