@@ -269,6 +269,25 @@ describe('HttpRevocationSource against the simulated J-LIS over HTTP', () => {
     expect(result.attempts[0].reason).toContain('stale');
   });
 
+  it('redirects are not followed', async () => {
+    const redirector = createServer((_request, response) => {
+      response.writeHead(302, { location: `${http.url}/crl/sign.crl` });
+      response.end();
+    });
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`;
+    try {
+      const sut = new HttpRevocationSource({ isOcspEnabled: false, crlUrl: url });
+
+      const result = await sut.check(holder.signCert, signCa);
+
+      expect(result.status).toBe('unavailable');
+      expect(result.attempts[0].outcome).toBe('unreachable');
+    } finally {
+      await close(redirector);
+    }
+  });
+
   it('HTTP errors are "unreachable", with the status', async () => {
     const sut = new HttpRevocationSource({
       ocspUrl: `${http.url}/nowhere`,

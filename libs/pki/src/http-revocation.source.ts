@@ -394,7 +394,12 @@ export class HttpRevocationSource implements RevocationSource {
   }
 
   private async fetchBytes(url: string, init: RequestInit): Promise<Buffer> {
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+    // No redirects: the URL is the one the CA certified (or configured), not wherever a server points.
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'error',
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
     if (!response.ok) {
       throw new Rejected(`HTTP ${response.status}`);
     }
