@@ -25,7 +25,7 @@ COPY --from=build /app/apps/portal/views ./apps/portal/views
 COPY --from=build /app/apps/portal/public ./apps/portal/public
 COPY --from=build /app/apps/backoffice/views ./apps/backoffice/views
 COPY --from=build /app/apps/backoffice/public ./apps/backoffice/public
-COPY --from=build /app/libs/common/src/web/assets ./libs/common/src/web/assets
+COPY --from=build /app/libs/web/src/assets ./libs/web/src/assets
 COPY --from=build /app/forms ./forms
 # A new named volume takes the owner of its mount point from the image.
 RUN mkdir -p /var/lib/madoguchi/portal /var/lib/madoguchi/backoffice /var/lib/madoguchi/jlis \

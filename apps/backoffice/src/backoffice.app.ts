@@ -1,4 +1,4 @@
-import { configureWebApp } from '@madoguchi/common';
+import { configureWebApp } from '@madoguchi/web';
 import { formatJapaneseDate, parseIsoDate } from '@madoguchi/forms';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';

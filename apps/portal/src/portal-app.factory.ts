@@ -1,7 +1,7 @@
 import { join, resolve, sep } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { configureWebApp } from '@madoguchi/common';
+import { configureWebApp } from '@madoguchi/web';
 import { formatJapaneseDate } from '@madoguchi/forms';
 import { cookieSecret, type PortalConfig } from './config/portal.config';
 import { PortalModule } from './portal.module';

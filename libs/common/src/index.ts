@@ -8,4 +8,3 @@ export {
 export { columnTypes } from './database/column-types';
 export { loadConfig, ConfigError } from './config/load-config';
 export { FileBlobStore, type BlobStore } from './storage/blob-store';
-export * from './web/configure-web-app';

@@ -6,7 +6,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { localize } from '@madoguchi/common';
+import { localize } from '@madoguchi/web';
 import type { LocalizedText } from '@madoguchi/forms';
 import { PortalError, PortalErrorCode, residentMessage } from '../portal.error';
 import { CardSessionError, cardSessionMessage } from '../card-sessions/card-session.error';

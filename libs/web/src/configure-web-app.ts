@@ -59,12 +59,12 @@ function commonAssetsDir(): string {
   // dist/ holds only the compiled JS; the CSS stays in the source tree next to this file.
   const candidates = [
     join(__dirname, 'assets'),
-    resolve(__dirname, '../../../../../libs/common/src/web/assets'),
-    resolve(process.cwd(), 'libs/common/src/web/assets'),
+    resolve(__dirname, '../../../../libs/web/src/assets'),
+    resolve(process.cwd(), 'libs/web/src/assets'),
   ];
   const found = candidates.find((dir) => existsSync(join(dir, 'base.css')));
   if (!found) {
-    throw new Error(`libs/common web assets not found (looked in ${candidates.join(', ')})`);
+    throw new Error(`libs/web assets not found (looked in ${candidates.join(', ')})`);
   }
   return found;
 }
