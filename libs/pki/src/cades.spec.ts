@@ -69,10 +69,10 @@ interface World {
 
 async function openWorld(): Promise<World> {
   const dir = await fs.mkdtemp(join(tmpdir(), 'pki-jlis-'));
-  const first = await SimulatedJlis.open(dir, { baseUrl: 'http://127.0.0.1:1' });
-  const server = await first.listen(0);
-  // Reopened with the real port, so that issued certificates name this server in their AIA and CRL DP.
-  const jlis = await SimulatedJlis.open(dir, { baseUrl: server.url });
+  // A port known before the hierarchy is made, so that CA and end-entity certificates name this server.
+  const url = await closedPortUrl();
+  const jlis = await SimulatedJlis.open(dir, { baseUrl: url });
+  const server = await jlis.listen(Number(new URL(url).port));
   const ca = JSON.parse(await fs.readFile(join(dir, 'ca.json'), 'utf8')) as {
     authorities: Record<string, { key: string }>;
   };
@@ -285,6 +285,38 @@ describe('CAdES-B-B with the virtual card through JpkiCard, verified against the
           engine,
         ),
       ).resolves.toBe(true);
+    });
+
+    it('with checkCaRevocation, also asks about the signing CA (the root CRL) and archives both answers', async () => {
+      const sut = await verifySignature(verifyInput({ checkCaRevocation: true }));
+
+      expect(sut.indication).toBe('TOTAL-PASSED');
+      expect(sut.caRevocation).toEqual([
+        expect.objectContaining({ status: 'good', source: 'crl' }),
+      ]);
+      expect(sut.revocationEvidence.ocspResponses).toHaveLength(1);
+      expect(sut.revocationEvidence.crls).toHaveLength(1);
+    });
+
+    it('with checkCaRevocation, a revoked CA makes the signature REVOKED', async () => {
+      const caRevoked: RevocationSource = {
+        check: (cert) =>
+          Promise.resolve({
+            status: ParsedCertificate.parse(cert).isCa() ? 'revoked' : 'good',
+            source: 'crl',
+            revokedAt: new Date(),
+            reason: 'cACompromise',
+            evidence: { ocspResponses: [], crls: [] },
+            attempts: [],
+          }),
+      };
+
+      const sut = await verifySignature(
+        verifyInput({ checkCaRevocation: true, revocation: caRevoked }),
+      );
+
+      expect(sut).toMatchObject({ indication: 'TOTAL-FAILED', subIndication: 'REVOKED' });
+      expect(sut.checks.find((c) => c.check === 'REVOCATION')?.reason).toContain('CA certificate');
     });
 
     it('uses the cached OCSP answer the second time (nothing on the network)', async () => {

@@ -80,6 +80,8 @@ export interface VerificationReport {
   /** Signer first, ending with the trust anchor, when a chain was found. */
   chain: Buffer[];
   revocation?: RevocationResult;
+  /** With checkCaRevocation: one result per CA below the anchor, in chain order. */
+  caRevocation: RevocationResult[];
   /** What to archive beside the .p7s (CAdES-B-LT values; SIGNATURES.md decision 4). */
   revocationEvidence: RevocationEvidence;
   validatedAt: Date;
@@ -99,6 +101,11 @@ export interface VerifySignatureInput {
   maxCmsBytes?: number;
   /** How far in the future signing-time may be; default 5 minutes. */
   clockSkewMs?: number;
+  /**
+   * Also ask about every CA certificate below the trust anchor (EN 319 102-1 §5.2.6). Off by default: real JPKI's
+   * signing CA is itself the anchor; the simulated J-LIS has an intermediate whose CRL DP must be reachable.
+   */
+  checkCaRevocation?: boolean;
 }
 
 interface ParsedCms {
@@ -348,6 +355,7 @@ async function verifyWith(
       subIndication: decisive?.subIndication,
       checks: list,
       chain: [],
+      caRevocation: [],
       revocationEvidence: { ocspResponses: [], crls: [] },
       validatedAt: now,
       ...extra,
@@ -403,6 +411,7 @@ async function verifyWith(
   set(checkPolicy(signer, config.acceptedPolicies ?? [JPKI_SIGNING_POLICY_OID]));
 
   let revocation: RevocationResult | undefined;
+  const caRevocation: RevocationResult[] = [];
   const isCryptoValid =
     checks.get('SIGNATURE')?.status === 'PASSED' &&
     checks.get('MESSAGE_DIGEST')?.status === 'PASSED';
@@ -416,6 +425,16 @@ async function verifyWith(
     try {
       revocation = await config.revocation.check(signer, chain[1]);
       set(revocationCheck(revocation));
+      if (config.checkCaRevocation) {
+        for (let i = 1; i < chain.length - 1; i++) {
+          caRevocation.push(await config.revocation.check(chain[i], chain[i + 1]));
+        }
+        const ca = caRevocation.find((r) => r.status !== 'good');
+        if (ca && (checks.get('REVOCATION')?.status === 'PASSED' || ca.status === 'revoked')) {
+          const result = revocationCheck(ca);
+          set({ ...result, reason: `CA certificate: ${result.reason}` });
+        }
+      }
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       set(
@@ -441,7 +460,11 @@ async function verifyWith(
     signingTime,
     chain: (chain ?? []).map((c) => c.der),
     revocation,
-    revocationEvidence: revocation?.evidence ?? { ocspResponses: [], crls: [] },
+    caRevocation,
+    revocationEvidence: {
+      ocspResponses: [revocation, ...caRevocation].flatMap((r) => r?.evidence.ocspResponses ?? []),
+      crls: [revocation, ...caRevocation].flatMap((r) => r?.evidence.crls ?? []),
+    },
   });
 }
 
