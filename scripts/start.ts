@@ -85,6 +85,78 @@ async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
 }
 
+/** The demo resident: fictional, for the simulated J-LIS only. Its secrets are printed so a newcomer can sign. */
+const DEMO_CARD = {
+  name: '窓口\u3000太郎',
+  address: '東京都千代田区霞が関２丁目１番２号',
+  birthdate: '1985-04-01',
+  sex: '1',
+  signPassword: 'DEMO2026',
+  pin: '1234',
+};
+
+async function writeTrustFiles(jlisUrl: string): Promise<{ root: string; signCa: string }> {
+  const dir = join(dataDir, 'trust');
+  mkdirSync(dir, { recursive: true });
+  const files = {
+    root: join(dir, 'jlis-test-root.der'),
+    signCa: join(dir, 'jlis-test-sign-ca.der'),
+  };
+  for (const [name, file] of [
+    ['root', files.root],
+    ['sign-ca', files.signCa],
+  ] as const) {
+    const res = await fetch(`${jlisUrl}/ca/${name}.cer`);
+    if (!res.ok) {
+      throw new Error(`simulated J-LIS did not give its ${name} certificate (${res.status})`);
+    }
+    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+  }
+  return files;
+}
+
+async function ensureDemoCard(
+  jlisDir: string,
+  jlisUrl: string,
+): Promise<{ file: string; isNew: boolean }> {
+  const file = join(dataDir, 'demo-card.json');
+  if (existsSync(file)) {
+    return { file, isNew: false };
+  }
+  const args = [
+    join(dist, 'libs/virtual-card/src/cli/virtual-card.js'),
+    'create',
+    '--out',
+    file,
+    '--name',
+    DEMO_CARD.name,
+    '--address',
+    DEMO_CARD.address,
+    '--birthdate',
+    DEMO_CARD.birthdate,
+    '--sex',
+    DEMO_CARD.sex,
+    '--sign-password',
+    DEMO_CARD.signPassword,
+    '--pin',
+    DEMO_CARD.pin,
+    '--jlis-dir',
+    jlisDir,
+    '--jlis-url',
+    jlisUrl,
+  ];
+  await new Promise<void>((done, fail) => {
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.on('exit', (code) =>
+      code === 0 ? done() : fail(new Error(`could not create the demo card (exit ${code})`)),
+    );
+  });
+  return { file, isNew: true };
+}
+
 async function stop(code: number): Promise<void> {
   if (stopping) {
     return;
@@ -114,12 +186,22 @@ async function main(): Promise<void> {
 
   const transferKey = persistentSecret('transfer.key');
   const jlisDir = join(dataDir, 'jlis');
+  const jlisUrl = `http://127.0.0.1:${JLIS_PORT}`;
   run(
     'jlis',
     'libs/virtual-card/src/jlis/cli/jlis.js',
     ['serve', '--dir', jlisDir, '--port', JLIS_PORT],
     {},
   );
+  await waitFor(`${jlisUrl}/ca/root.cer`);
+  const trust = await writeTrustFiles(jlisUrl);
+  const demoCard = await ensureDemoCard(jlisDir, jlisUrl);
+  // Both zones verify signatures against the simulated J-LIS (a TEST hierarchy: never in production).
+  const trustEnv = {
+    JPKI_TRUST_ANCHORS: trust.root,
+    JPKI_INTERMEDIATES: trust.signCa,
+    JPKI_ACCEPT_TEST_CERTIFICATES: 'true',
+  };
   run('portal', 'apps/portal/src/main.js', [], {
     PORTAL_PORT,
     PORTAL_DATABASE_URL:
@@ -128,6 +210,7 @@ async function main(): Promise<void> {
     PORTAL_PUBLIC_URL: process.env.PORTAL_PUBLIC_URL ?? `http://localhost:${PORTAL_PORT}`,
     PORTAL_COOKIE_SECRET: persistentSecret('portal-cookie.key'),
     TRANSFER_KEY: transferKey,
+    ...trustEnv,
   });
   run('backoffice', 'apps/backoffice/src/main.js', [], {
     BACKOFFICE_PORT,
@@ -137,6 +220,7 @@ async function main(): Promise<void> {
     BACKOFFICE_COOKIE_SECRET: persistentSecret('backoffice-cookie.key'),
     PORTAL_TRANSFER_URL: `http://127.0.0.1:${PORTAL_PORT}`,
     TRANSFER_KEY: transferKey,
+    ...trustEnv,
   });
 
   await Promise.all([
@@ -151,6 +235,13 @@ async function main(): Promise<void> {
       `  demo municipality forms:      http://localhost:${PORTAL_PORT}/m/990019`,
       `  staff back office (職員用):    http://localhost:${BACKOFFICE_PORT}/`,
       `  simulated J-LIS (TEST CA):    http://127.0.0.1:${JLIS_PORT}/ (CRL, OCSP)`,
+      '',
+      `  demo My Number Card (virtual): ${demoCard.file}`,
+      `    signing password 署名用パスワード: ${DEMO_CARD.signPassword}   card-face PIN 暗証番号: ${DEMO_CARD.pin}`,
+      '    use it with: npm run signer -- <URL from the QR code> --virtual-card ' + demoCard.file,
+      ...(demoCard.isNew
+        ? ['    (a fictional TEST card issued by the simulated J-LIS; never a real person)']
+        : []),
       '  Press Ctrl-C to stop.',
       '',
     ].join('\n'),

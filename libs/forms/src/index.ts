@@ -12,6 +12,7 @@ export {
 export { isConditionMet, effectiveAnswers, visibleSections, visibleFields } from './visibility';
 export {
   validateAnswers,
+  resolveDateLimit,
   DEFAULT_MAX_LENGTH,
   type RawAnswers,
   type ValidateAnswersOptions,

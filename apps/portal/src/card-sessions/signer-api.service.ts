@@ -4,7 +4,7 @@ import {
   assembleSignature,
   extractCertifiedBasicFour,
   prepareSignature,
-  verifySignature,
+  SignatureVerifier,
   type RevocationSource,
 } from '@madoguchi/pki';
 import { FormsRegistry } from '../forms/forms-registry.service';
@@ -30,6 +30,8 @@ export interface PortalTrust {
   intermediates: Buffer[];
   acceptedPolicies: string[];
   revocation: RevocationSource;
+  /** built once from the above: anchors and intermediates parsed once, revocation answers cached */
+  verifier: SignatureVerifier;
 }
 
 const FAILURE_REASONS = [
@@ -145,14 +147,7 @@ export class SignerApiService {
       await this.sessions.fail(session, 'SIGNATURE_INVALID');
       throw new CardSessionError(CardSessionErrorCode.InvalidSignature, (e as Error).message);
     }
-    const report = await verifySignature({
-      cms,
-      content: document,
-      trustAnchors: this.trust.trustAnchors,
-      intermediates: this.trust.intermediates,
-      acceptedPolicies: this.trust.acceptedPolicies,
-      revocation: this.trust.revocation,
-    });
+    const report = await this.trust.verifier.verify({ cms, content: document });
     if (report.indication !== 'TOTAL-PASSED') {
       const code =
         report.subIndication === 'REVOKED'

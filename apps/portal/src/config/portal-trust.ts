@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
   HttpRevocationSource,
+  SignatureVerifier,
   JPKI_SIGNING_POLICY_OID,
   JPKI_TEST_SIGNING_POLICY_OID,
 } from '@madoguchi/pki';
@@ -28,7 +29,7 @@ function files(list: string | undefined): string[] {
 
 /** The verifier's trust, from configuration (issue 4 §1: anchors from configuration, never from the CMS). */
 export function portalTrust(config: PortalConfig): PortalTrust {
-  return {
+  const trust = {
     trustAnchors: files(config.JPKI_TRUST_ANCHORS).flatMap(readCertificates),
     intermediates: files(config.JPKI_INTERMEDIATES).flatMap(readCertificates),
     acceptedPolicies: config.JPKI_ACCEPT_TEST_CERTIFICATES
@@ -36,4 +37,5 @@ export function portalTrust(config: PortalConfig): PortalTrust {
       : [JPKI_SIGNING_POLICY_OID],
     revocation: new HttpRevocationSource({ timeoutMs: config.REVOCATION_TIMEOUT_MS }),
   };
+  return { ...trust, verifier: new SignatureVerifier(trust) };
 }

@@ -1,5 +1,7 @@
 import {
   formatJapaneseDate,
+  resolveDateLimit,
+  todayInJapan,
   type FieldDefinition,
   type FormDefinition,
   type LocalizedText,
@@ -120,8 +122,8 @@ export function toFieldView(
       field.type === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(value)
         ? formatJapaneseDate(value)
         : undefined,
-    min: typeof field.min === 'string' && field.min !== 'today' ? field.min : undefined,
-    max: typeof field.max === 'string' && field.max !== 'today' ? field.max : undefined,
+    min: field.type === 'date' ? resolveDateLimit(field.min, todayInJapan(new Date())) : undefined,
+    max: field.type === 'date' ? resolveDateLimit(field.max, todayInJapan(new Date())) : undefined,
     describedBy: [field.help ? `${field.id}-help` : '', errors[field.id] ? `${field.id}-error` : '']
       .filter(Boolean)
       .join(' '),
