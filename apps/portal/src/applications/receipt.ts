@@ -2,7 +2,10 @@ import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 
 /** 受付番号: the date in Japan + 8 random digits, e.g. 20261124-48213907 (unique index; a clash is retried). */
 export function newReceiptNumber(now: Date): string {
-  const ymd = new Date(now.getTime() + 9 * 3600 * 1000).toISOString().slice(0, 10).replaceAll('-', '');
+  const ymd = new Date(now.getTime() + 9 * 3600 * 1000)
+    .toISOString()
+    .slice(0, 10)
+    .replaceAll('-', '');
   return `${ymd}-${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
 }
 
