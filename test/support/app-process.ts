@@ -1,0 +1,149 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+
+/** A port that was free a moment ago; kept for every restart so the other app's URL stays valid. */
+export function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => ok(port));
+    });
+  });
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      newest = Math.max(newest, newestMtime(path));
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
+      newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/**
+ * Builds dist/ when an entry point is missing or older than the sources of apps/ and libs/ (`npm run test:e2e`
+ * builds first anyway; this covers running jest on the file directly).
+ */
+export function ensureBuilt(entries: string[]): void {
+  const paths = entries.map((e) => join(REPO_ROOT, e));
+  const built = Math.min(...paths.map((p) => (existsSync(p) ? statSync(p).mtimeMs : 0)));
+  const sources = Math.max(
+    newestMtime(join(REPO_ROOT, 'apps')),
+    newestMtime(join(REPO_ROOT, 'libs')),
+  );
+  if (built >= sources) {
+    return;
+  }
+  execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+}
+
+/**
+ * One built app as a real operating-system process: started, waited for on its health endpoint, and stopped
+ * either cleanly (SIGTERM) or the hard way (SIGKILL, nothing flushed, no shutdown hooks).
+ */
+export class AppProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<ExitStatus> | undefined;
+  private output = '';
+  starts = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly entry: string,
+    readonly baseUrl: string,
+    private readonly env: Record<string, string>,
+    private readonly healthPath = '/healthz',
+  ) {}
+
+  get isRunning(): boolean {
+    return this.child !== undefined;
+  }
+
+  /** The last lines the process wrote, for a failure message. */
+  get tail(): string {
+    return this.output.slice(-4000);
+  }
+
+  spawn(): void {
+    if (this.child) {
+      throw new Error(`${this.name} is already running`);
+    }
+    const child = spawn(process.execPath, [join(REPO_ROOT, this.entry)], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-20_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
+    this.child = child;
+    this.starts += 1;
+  }
+
+  async waitHealthy(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let isExited = false;
+    void this.exited?.then(() => (isExited = true));
+    while (Date.now() < deadline) {
+      if (isExited) {
+        throw new Error(`${this.name} exited while starting:\n${this.tail}`);
+      }
+      try {
+        const res = await fetch(new URL(this.healthPath, this.baseUrl), {
+          signal: AbortSignal.timeout(2000),
+        });
+        if (res.ok) {
+          return;
+        }
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`${this.name} not healthy after ${timeoutMs} ms:\n${this.tail}`);
+  }
+
+  async start(): Promise<void> {
+    this.spawn();
+    await this.waitHealthy();
+  }
+
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  /** A clean stop: Nest's shutdown hooks run on SIGTERM (the worker stops, the database closes). */
+  async stop(): Promise<ExitStatus> {
+    return this.signal('SIGTERM');
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<ExitStatus> {
+    const child = this.child;
+    if (!child || !this.exited) {
+      throw new Error(`${this.name} is not running`);
+    }
+    child.kill(signal);
+    const status = await this.exited;
+    this.child = undefined;
+    return status;
+  }
+}
