@@ -132,6 +132,8 @@ describe('zone-boundary transfer under SIGKILL', () => {
     expect(submitted.size).toBe(INITIAL);
 
     const kills = { backoffice: 0, portal: 0 };
+    const pendingAtKill: number[] = [];
+    const client = new TransferClient(portal.baseUrl, KEY);
     for (let round = 0; round < BACKOFFICE_KILLS; round++) {
       await backoffice.start();
       if (PORTAL_KILL_ROUNDS.has(round)) {
@@ -145,12 +147,13 @@ describe('zone-boundary transfer under SIGKILL', () => {
         // submission gets its receipt number back)
         await Promise.all([submit(round % 2 === 0 ? 2 : 1), sleep(delay())]);
       }
+      // evidence that the kills land mid-transfer: how much was still pending at each
+      pendingAtKill.push((await client.fetchApplications(100)).applications.length);
       await backoffice.kill();
       kills.backoffice += 1;
     }
 
     await backoffice.start();
-    const client = new TransferClient(portal.baseUrl, KEY);
     const deadline = Date.now() + 60_000;
     let pending = (await client.fetchApplications(100)).applications.length;
     while (pending > 0 && Date.now() < deadline) {
@@ -162,7 +165,7 @@ describe('zone-boundary transfer under SIGKILL', () => {
     await portal.stop();
     console.log(
       `transfer-crash: seed ${seed}, ${submitted.size} applications, back office killed ${kills.backoffice}×, ` +
-        `portal killed ${kills.portal}×, starts: back office ${backoffice.starts}, portal ${portal.starts}`,
+        `portal killed ${kills.portal}×, pending at each back-office kill: ${pendingAtKill.join(' ')}`,
     );
 
     // The back office: exactly one application per receipt number, none missing, none extra, each with its

@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IsNull, LessThan, type DataSource } from 'typeorm';
+import { IsNull, LessThan, Not, type DataSource } from 'typeorm';
 import type { BlobStore } from '@madoguchi/common';
 import {
   APPLICATION_STATUSES,
@@ -16,13 +16,20 @@ import { TransferNonceEntity } from '../database/entities/transfer-nonce.entity'
 
 /** The portal's side of the zone boundary: hand over, forget after acknowledgement, take status back. */
 @Injectable()
-export class TransferService {
+export class TransferService implements OnApplicationBootstrap {
   private readonly logger = new Logger(TransferService.name);
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(PORTAL_BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const dropped = await this.dropLeftoverAttachments();
+    if (dropped > 0) {
+      this.logger.log(`dropped the attachments of ${dropped} picked-up applications`);
+    }
+  }
 
   /** Records a nonce; a nonce seen before is a replay (kept for the whole time window, across restarts). */
   async useNonce(nonce: string, now = new Date()): Promise<void> {
@@ -79,22 +86,41 @@ export class TransferService {
     if (!app) {
       return false;
     }
-    if (app.pickedUpAt) {
-      return true;
+    if (!app.pickedUpAt) {
+      // The attachment references stay until their bytes are gone: a crash in between leaves a row that
+      // dropLeftoverAttachments finishes at the next start, not files nothing points at.
+      await repo.update(
+        { id, pickedUpAt: IsNull() },
+        {
+          pickedUpAt: new Date(),
+          answers: null,
+          status: app.status === 'submitted' ? 'received' : app.status,
+        },
+      );
     }
-    const blobs = app.attachments ?? [];
-    await repo.update(
-      { id, pickedUpAt: IsNull() },
-      {
-        pickedUpAt: new Date(),
-        answers: null,
-        attachments: null,
-        status: app.status === 'submitted' ? 'received' : app.status,
-      },
-    );
-    // Bytes go after the row no longer points at them; a crash in between leaves only unreferenced files.
-    await Promise.all(blobs.map((b) => this.blobs.delete(b.blobKey)));
+    await this.dropAttachments(app);
     return true;
+  }
+
+  /** Finishes acknowledgements that a crash interrupted between the row and the bytes; run at every start. */
+  async dropLeftoverAttachments(): Promise<number> {
+    const rows = await this.db.getRepository(ApplicationEntity).find({
+      where: { pickedUpAt: Not(IsNull()), attachments: Not(IsNull()) },
+    });
+    for (const row of rows) {
+      await this.dropAttachments(row);
+    }
+    return rows.length;
+  }
+
+  private async dropAttachments(app: ApplicationEntity): Promise<void> {
+    if (app.attachments === null) {
+      return;
+    }
+    await Promise.all(app.attachments.map((b) => this.blobs.delete(b.blobKey)));
+    await this.db
+      .getRepository(ApplicationEntity)
+      .update({ id: app.id, pickedUpAt: Not(IsNull()) }, { attachments: null });
   }
 
   /** Applies status changes; an older or repeated version is ignored, so pushes may be retried or reordered. */
