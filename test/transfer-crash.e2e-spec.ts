@@ -59,7 +59,7 @@ function filesUnder(dir: string): string[] {
 describe('zone-boundary transfer under SIGKILL', () => {
   const seed = Number(process.env.TRANSFER_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const random = seededRandom(seed);
-  const delay = () => Math.floor(random() * 400);
+  const delay = (maxMs = 400) => Math.floor(random() * maxMs);
   let dir: string;
   let portal: AppProcess;
   let backoffice: AppProcess;
@@ -77,15 +77,21 @@ describe('zone-boundary transfer under SIGKILL', () => {
     const [portalPort, backofficePort] = [await freePort(), await freePort()];
     const portalUrl = `http://127.0.0.1:${portalPort}`;
     const forms = join(REPO_ROOT, 'test/fixtures/forms');
-    portal = new AppProcess('portal', PORTAL_ENTRY, portalUrl, {
-      PORTAL_PORT: String(portalPort),
-      PORTAL_PUBLIC_URL: portalUrl,
-      PORTAL_DATABASE_URL: portalDb,
-      PORTAL_DATA_DIR: join(dir, 'portal'),
-      FORMS_DIR: forms,
-      TRANSFER_KEY: KEY,
-      LOG_LEVEL: 'warn',
-    });
+    portal = new AppProcess(
+      'portal',
+      PORTAL_ENTRY,
+      portalUrl,
+      {
+        PORTAL_PORT: String(portalPort),
+        PORTAL_PUBLIC_URL: portalUrl,
+        PORTAL_DATABASE_URL: portalDb,
+        PORTAL_DATA_DIR: join(dir, 'portal'),
+        FORMS_DIR: forms,
+        TRANSFER_KEY: KEY,
+        LOG_LEVEL: 'warn',
+      },
+      /portal: listening on/,
+    );
     backoffice = new AppProcess(
       'backoffice',
       BACKOFFICE_ENTRY,
@@ -100,6 +106,7 @@ describe('zone-boundary transfer under SIGKILL', () => {
         PULL_INTERVAL_MS: '100', // the smallest the config allows
         FORMS_DIR: forms,
       },
+      /back office: http/,
     );
   });
 
@@ -265,7 +272,8 @@ describe('zone-boundary transfer under SIGKILL', () => {
         const res = await staff.post(page, `${page}/status`, { status: 'in_review', version: '0' });
         expect(res.status).toBe(303);
       }
-      await sleep(delay());
+      // the worker pushes within one interval (100 ms): kill within about that
+      await sleep(delay(150));
       if (round === 1) {
         await portal.kill();
         await portal.start();

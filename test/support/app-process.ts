@@ -10,17 +10,23 @@ export interface ExitStatus {
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
-/** A port that was free a moment ago; kept for every restart so the other app's URL stays valid. */
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => ok(port));
+/**
+ * A port that was free a moment ago, kept for every restart so the other app's URL stays valid. Drawn below the
+ * kernel's ephemeral range (32768–60999 here), where outgoing connections of anything on the machine could take it
+ * while the app is down between a kill and its restart.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const isFree = await new Promise<boolean>((ok) => {
+      const server = createServer();
+      server.once('error', () => ok(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => ok(true)));
     });
-  });
+    if (isFree) {
+      return port;
+    }
+  }
 }
 
 function newestMtime(dir: string): number {
@@ -68,6 +74,8 @@ export class AppProcess {
     private readonly entry: string,
     readonly baseUrl: string,
     private readonly env: Record<string, string>,
+    /** what the app prints once it listens: a health answer alone could come from whoever else has the port */
+    private readonly readyLine: RegExp,
     private readonly healthPath = '/healthz',
   ) {}
 
@@ -84,6 +92,7 @@ export class AppProcess {
     if (this.child) {
       throw new Error(`${this.name} is already running`);
     }
+    this.output = '';
     const child = spawn(process.execPath, [join(REPO_ROOT, this.entry)], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...this.env },
@@ -111,7 +120,7 @@ export class AppProcess {
         const res = await fetch(new URL(this.healthPath, this.baseUrl), {
           signal: AbortSignal.timeout(2000),
         });
-        if (res.ok) {
+        if (res.ok && this.readyLine.test(this.output)) {
           return;
         }
       } catch {
