@@ -15,6 +15,7 @@ import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { PasswordHasher } from './auth/password.hasher';
 import { BACKOFFICE_CONFIG, BLOB_STORE } from './backoffice.tokens';
+import { backofficeVerifier } from './config/backoffice-trust';
 import type { BackofficeConfig } from './config/backoffice.config';
 import { FormCatalog } from './forms/form-catalog';
 import { HealthController } from './health.controller';
@@ -48,6 +49,8 @@ class Lifecycle implements OnApplicationShutdown {
 @Module({})
 export class AppModule {
   static register({ config, dataSource, forms, hasher }: BackofficeModuleOptions): DynamicModule {
+    // built here, at boot: a bad trust file stops the start (ConfigError)
+    const verifier = backofficeVerifier(config);
     return {
       module: AppModule,
       controllers: [AuthController, ApplicationsController, HealthController],
@@ -74,9 +77,9 @@ export class AppModule {
         },
         {
           provide: ApplicationIntakeService,
-          useFactory: (db: DataSource, blobs: FileBlobStore) =>
-            new ApplicationIntakeService(db, blobs),
-          inject: [DataSource, BLOB_STORE],
+          useFactory: (db: DataSource, blobs: FileBlobStore, catalog: FormCatalog) =>
+            new ApplicationIntakeService(db, blobs, verifier, catalog),
+          inject: [DataSource, BLOB_STORE, FormCatalog],
         },
         {
           provide: PullWorker,

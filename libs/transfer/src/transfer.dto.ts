@@ -49,6 +49,35 @@ export interface TransferApplication {
   answers: Answers;
   attachments: TransferAttachment[];
   submittedAt: string;
+  /** How the resident identified (card-face reading, JPKI signature); absent for forms without identity. */
+  identity?: TransferIdentity | null;
+}
+
+/** Card-face details as the card app read them (the individual number is never among them). */
+export interface TransferCardface {
+  name: string;
+  address: string;
+  /** YYYYMMDD */
+  birthdate: string;
+  sex: string;
+  readAt: string;
+}
+
+export interface TransferSignature {
+  /** the canonical document (RFC 8785 JSON, UTF-8) exactly as signed */
+  document: string;
+  documentSha256: string;
+  /** detached CMS SignedData, base64 DER */
+  cms: string;
+  /** the portal's verification report: kept for comparison, never trusted by the back office */
+  report: unknown;
+  /** revocation evidence the portal used, base64 DER */
+  evidence: { ocsp?: string[]; crl?: string[] };
+}
+
+export interface TransferIdentity {
+  cardface: TransferCardface | null;
+  signature: TransferSignature | null;
 }
 
 export interface TransferApplicationsResponse {

@@ -1,7 +1,8 @@
 import { ConfigError, loadConfig } from '@madoguchi/common';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { randomBytes } from 'node:crypto';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -61,6 +62,32 @@ export class BackofficeEnv {
   @IsString()
   @MinLength(1)
   FORMS_DIR = './forms';
+
+  /**
+   * The back office's own trust anchors (files, PEM or DER, comma-separated): the J-LIS signing CA certificates in
+   * production, the simulated J-LIS root in development. Without them every signature is INDETERMINATE.
+   */
+  @IsOptional()
+  @IsString()
+  JPKI_TRUST_ANCHORS?: string;
+
+  @IsOptional()
+  @IsString()
+  JPKI_INTERMEDIATES?: string;
+
+  /** Accept the simulated J-LIS's test certificate policy (never in production). */
+  // implicit conversion would read "false" as true
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value,
+  )
+  @IsBoolean()
+  JPKI_ACCEPT_TEST_CERTIFICATES = false;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  REVOCATION_TIMEOUT_MS = 3000;
 }
 
 /** What the app reads (tests pass a literal). */
@@ -75,6 +102,20 @@ export interface BackofficeConfig {
   pullIntervalMs: number;
   formsDir: string;
   isProduction: boolean;
+  /** signature re-verification at pickup (issue 4 §8) */
+  jpki?: {
+    trustAnchorFiles: string[];
+    intermediateFiles: string[];
+    acceptTestCertificates: boolean;
+    revocationTimeoutMs: number;
+  };
+}
+
+function fileList(list: string | undefined): string[] {
+  return (list ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
 }
 
 /** Shared with the portal's development default so `npm start` works with no configuration. Never in production. */
@@ -92,6 +133,9 @@ export function loadBackofficeConfig(env: Record<string, string | undefined>): B
   if (isProduction && !e.BACKOFFICE_COOKIE_SECRET) {
     problems.push('BACKOFFICE_COOKIE_SECRET: required in production (at least 32 characters)');
   }
+  if (isProduction && e.JPKI_ACCEPT_TEST_CERTIFICATES) {
+    problems.push('JPKI_ACCEPT_TEST_CERTIFICATES: never in production');
+  }
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -107,5 +151,11 @@ export function loadBackofficeConfig(env: Record<string, string | undefined>): B
     pullIntervalMs: e.PULL_INTERVAL_MS,
     formsDir: e.FORMS_DIR,
     isProduction,
+    jpki: {
+      trustAnchorFiles: fileList(e.JPKI_TRUST_ANCHORS),
+      intermediateFiles: fileList(e.JPKI_INTERMEDIATES),
+      acceptTestCertificates: e.JPKI_ACCEPT_TEST_CERTIFICATES,
+      revocationTimeoutMs: e.REVOCATION_TIMEOUT_MS,
+    },
   };
 }

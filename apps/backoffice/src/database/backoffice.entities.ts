@@ -1,4 +1,5 @@
 import { ApplicationEntity } from './entities/application.entity';
+import { ApplicationIdentityEntity } from './entities/application-identity.entity';
 import { AttachmentEntity } from './entities/attachment.entity';
 import { MunicipalityEntity } from './entities/municipality.entity';
 import { StaffSessionEntity } from './entities/staff-session.entity';
@@ -6,6 +7,7 @@ import { StaffUserEntity } from './entities/staff-user.entity';
 import { StatusChangeEntity } from './entities/status-change.entity';
 import { StatusOutboxEntity } from './entities/status-outbox.entity';
 import { InitialSchema1763900000000 } from '../migrations/1763900000000-InitialSchema';
+import { ApplicationIdentity1764000000000 } from '../migrations/1764000000000-ApplicationIdentity';
 
 export const BACKOFFICE_ENTITIES = [
   MunicipalityEntity,
@@ -15,7 +17,8 @@ export const BACKOFFICE_ENTITIES = [
   AttachmentEntity,
   StatusChangeEntity,
   StatusOutboxEntity,
+  ApplicationIdentityEntity,
 ];
 
 /** In order; a committed migration is never edited (STYLE.md). */
-export const BACKOFFICE_MIGRATIONS = [InitialSchema1763900000000];
+export const BACKOFFICE_MIGRATIONS = [InitialSchema1763900000000, ApplicationIdentity1764000000000];

@@ -1,10 +1,15 @@
 import type { BlobStore } from '@madoguchi/common';
-import type { TransferApplication } from '@madoguchi/transfer';
+import type { SignatureVerifier } from '@madoguchi/pki';
+import type { TransferApplication, TransferCardface } from '@madoguchi/transfer';
 import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { ApplicationEntity } from '../database/entities/application.entity';
+import { ApplicationIdentityEntity } from '../database/entities/application-identity.entity';
 import { AttachmentEntity } from '../database/entities/attachment.entity';
+import type { FormCatalog } from '../forms/form-catalog';
+import { enteredBasicFour, identityDifferences } from './identity-comparison';
 import { IntakeError, IntakeErrorCode } from './intake.error';
+import { checkSignature } from './signature-check';
 
 export type IntakeResult = 'stored' | 'duplicate';
 
@@ -16,6 +21,9 @@ export class ApplicationIntakeService {
   constructor(
     private readonly db: DataSource,
     private readonly blobs: BlobStore,
+    /** the back office's own trust (issue 4 §8); signed applications are re-verified with it */
+    private readonly verifier?: SignatureVerifier,
+    private readonly forms?: FormCatalog,
   ) {}
 
   async store(incoming: TransferApplication, now = new Date()): Promise<IntakeResult> {
@@ -26,6 +34,7 @@ export class ApplicationIntakeService {
     checkShape(incoming);
     const applicationId = randomUUID();
     const attachments: AttachmentEntity[] = [];
+    const identityBlobs: string[] = [];
     try {
       for (const a of incoming.attachments) {
         const bytes = Buffer.from(a.contentBase64, 'base64');
@@ -49,6 +58,7 @@ export class ApplicationIntakeService {
           blobKey: key,
         });
       }
+      const identity = await this.identity(incoming, applicationId, identityBlobs);
       await this.db.transaction(async (em) => {
         await em.insert(ApplicationEntity, {
           id: applicationId,
@@ -70,10 +80,15 @@ export class ApplicationIntakeService {
         if (attachments.length > 0) {
           await em.insert(AttachmentEntity, attachments);
         }
+        if (identity) {
+          await em.save(ApplicationIdentityEntity, identity);
+        }
       });
       return 'stored';
     } catch (e) {
-      await Promise.all(attachments.map((a) => this.blobs.delete(a.blobKey)));
+      await Promise.all(
+        [...attachments.map((a) => a.blobKey), ...identityBlobs].map((k) => this.blobs.delete(k)),
+      );
       // another instance (or an earlier, interrupted run of this one) stored it meanwhile
       if (!(e instanceof IntakeError) && (await applications.existsBy({ portalId: incoming.id }))) {
         return 'duplicate';
@@ -81,6 +96,99 @@ export class ApplicationIntakeService {
       throw e;
     }
   }
+
+  /**
+   * The identity record: document and .p7s to the blob store (keys pushed to `blobKeys` for the caller's cleanup),
+   * the back office's own verdict, and the differences between certified, entered and card-face details. A failed
+   * verification is stored too (nothing is lost), with its verdict; it is never shown as verified.
+   */
+  private async identity(
+    incoming: TransferApplication,
+    applicationId: string,
+    blobKeys: string[],
+  ): Promise<ApplicationIdentityEntity | null> {
+    const received = incoming.identity;
+    if (!received || (!received.signature && !received.cardface)) {
+      return null;
+    }
+    const cardface = cardfaceView(received.cardface);
+    const record: ApplicationIdentityEntity = {
+      applicationId,
+      cardface,
+      isSigned: false,
+      documentBlobKey: null,
+      documentSha256: null,
+      cmsBlobKey: null,
+      cmsSha256: null,
+      indication: null,
+      subIndication: null,
+      checks: null,
+      chain: null,
+      evidence: null,
+      certified: null,
+      signingTime: null,
+      validatedAt: null,
+      portalReport: null,
+      differences: [],
+    };
+    const signature = received.signature;
+    if (!signature) {
+      return record;
+    }
+    const document = await this.blobs.put(Buffer.from(signature.document, 'utf8'));
+    blobKeys.push(document.key);
+    const cms = await this.blobs.put(Buffer.from(signature.cms, 'base64'));
+    blobKeys.push(cms.key);
+    const verdict = this.verifier ? await checkSignature(this.verifier, incoming, signature) : null;
+    const form = this.forms?.find(incoming.municipalityCode, incoming.formId);
+    const certified = verdict?.certified ?? null;
+    return {
+      ...record,
+      isSigned: true,
+      documentBlobKey: document.key,
+      documentSha256: document.sha256,
+      cmsBlobKey: cms.key,
+      cmsSha256: cms.sha256,
+      // without a verifier nothing was checked: INDETERMINATE, never passed
+      indication: verdict?.indication ?? 'INDETERMINATE',
+      subIndication: verdict ? verdict.subIndication : 'NO_CERTIFICATE_CHAIN_FOUND',
+      checks: verdict?.checks ?? [],
+      chain: verdict?.chain ?? [],
+      evidence: {
+        backoffice: verdict?.evidence ?? { ocsp: [], crl: [] },
+        portal: {
+          ocsp: Array.isArray(signature.evidence?.ocsp) ? signature.evidence.ocsp : [],
+          crl: Array.isArray(signature.evidence?.crl) ? signature.evidence.crl : [],
+        },
+      },
+      certified,
+      signingTime: verdict?.signingTime ?? null,
+      validatedAt: verdict?.validatedAt ?? null,
+      portalReport:
+        typeof signature.report === 'object' && signature.report !== null
+          ? (signature.report as Record<string, unknown>)
+          : null,
+      differences: identityDifferences(
+        certified,
+        enteredBasicFour(form, incoming.answers),
+        cardface,
+      ),
+    };
+  }
+}
+
+function cardfaceView(c: TransferCardface | null | undefined) {
+  if (!c || typeof c !== 'object') {
+    return null;
+  }
+  const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 500) : undefined);
+  return {
+    name: text(c.name),
+    address: text(c.address),
+    birthdate: text(c.birthdate),
+    sex: text(c.sex),
+    readAt: text(c.readAt),
+  };
 }
 
 function checkShape(a: TransferApplication): void {
@@ -107,6 +215,15 @@ function checkShape(a: TransferApplication): void {
   }
   if (typeof a.answers !== 'object' || a.answers === null || !Array.isArray(a.attachments)) {
     problems.push('answers/attachments');
+  }
+  const signature = a.identity?.signature;
+  if (
+    signature &&
+    (typeof signature.document !== 'string' ||
+      typeof signature.cms !== 'string' ||
+      typeof signature.documentSha256 !== 'string')
+  ) {
+    problems.push('identity.signature');
   }
   if (problems.length > 0) {
     throw new IntakeError(

@@ -72,6 +72,7 @@ export class TransferService implements OnApplicationBootstrap {
           })),
         ),
         submittedAt: a.submittedAt.toISOString(),
+        identity: a.identity ?? null,
       })),
     );
   }
@@ -94,6 +95,7 @@ export class TransferService implements OnApplicationBootstrap {
         {
           pickedUpAt: new Date(),
           answers: null,
+          identity: null,
           status: app.status === 'submitted' ? 'received' : app.status,
         },
       );
