@@ -7,7 +7,7 @@ import { pngBytes, submitTestPermit } from './factories/application.factory';
 import { PasswordHasher } from '../apps/backoffice/src/auth/password.hasher';
 import { openBackofficeDatabase } from '../apps/backoffice/src/database/backoffice.database';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
-import { AppProcess, ensureBuilt, freePort, REPO_ROOT } from './support/app-process';
+import { AppProcess, ensureBuilt, freePort, REPO_ROOT, snapshotDist } from './support/app-process';
 import { queryDatabase } from './support/database-inspect';
 import { StaffAgent } from './support/staff-agent';
 import { testDatabaseUrl } from './support/test-database';
@@ -72,6 +72,7 @@ describe('zone-boundary transfer under SIGKILL', () => {
     console.log(`transfer-crash: seed ${seed} (replay with TRANSFER_CRASH_SEED=${seed})`);
     ensureBuilt([PORTAL_ENTRY, BACKOFFICE_ENTRY]);
     dir = mkdtempSync(join(tmpdir(), 'madoguchi-crash-'));
+    const root = await snapshotDist(dir);
     portalDb = await testDatabaseUrl('crash_portal', dir);
     backofficeDb = await testDatabaseUrl('crash_backoffice', dir);
     const [portalPort, backofficePort] = [await freePort(), await freePort()];
@@ -79,6 +80,7 @@ describe('zone-boundary transfer under SIGKILL', () => {
     const forms = join(REPO_ROOT, 'test/fixtures/forms');
     portal = new AppProcess(
       'portal',
+      root,
       PORTAL_ENTRY,
       portalUrl,
       {
@@ -94,6 +96,7 @@ describe('zone-boundary transfer under SIGKILL', () => {
     );
     backoffice = new AppProcess(
       'backoffice',
+      root,
       BACKOFFICE_ENTRY,
       `http://127.0.0.1:${backofficePort}`,
       {

@@ -1,5 +1,14 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -60,6 +69,39 @@ export function ensureBuilt(entries: string[]): void {
 }
 
 /**
+ * A private copy of dist/ under `dir`, so that a rebuild by someone else in the shared tree (tsc writes before
+ * tsc-alias rewrites the aliases) cannot break a restart halfway through a test. apps/ (views, public) and
+ * node_modules are linked from the repository. Returns the root to pass to AppProcess.
+ */
+export async function snapshotDist(dir: string): Promise<string> {
+  const root = join(dir, 'app');
+  for (let attempt = 1; ; attempt++) {
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root, { recursive: true });
+    cpSync(join(REPO_ROOT, 'dist'), join(root, 'dist'), { recursive: true });
+    const unresolved = listFiles(join(root, 'dist')).filter(
+      (f) => f.endsWith('.js') && readFileSync(f, 'utf8').includes('require("@madoguchi/'),
+    );
+    if (unresolved.length === 0) {
+      break;
+    }
+    if (attempt === 10) {
+      throw new Error(`dist/ is mid-build (aliases not rewritten): ${unresolved[0]}`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  symlinkSync(join(REPO_ROOT, 'apps'), join(root, 'apps'));
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
+  return root;
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+/**
  * One built app as a real operating-system process: started, waited for on its health endpoint, and stopped
  * either cleanly (SIGTERM) or the hard way (SIGKILL, nothing flushed, no shutdown hooks).
  */
@@ -71,6 +113,8 @@ export class AppProcess {
 
   constructor(
     readonly name: string,
+    /** the root holding dist/ (the repository, or a snapshotDist) */
+    private readonly root: string,
     private readonly entry: string,
     readonly baseUrl: string,
     private readonly env: Record<string, string>,
@@ -93,7 +137,7 @@ export class AppProcess {
       throw new Error(`${this.name} is already running`);
     }
     this.output = '';
-    const child = spawn(process.execPath, [join(REPO_ROOT, this.entry)], {
+    const child = spawn(process.execPath, [join(this.root, this.entry)], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
