@@ -96,6 +96,38 @@ export class ApplicationsController {
       .send(bytes);
   }
 
+  @Get('applications/:id/document.json')
+  async signedDocument(
+    @CurrentStaff() staff: StaffContext,
+    @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const { bytes } = await this.applications.signedFile(staff, id, 'document');
+    // the exact signed bytes: JSON, but served for download only (never re-encoded, never rendered)
+    await reply
+      .header('content-type', 'application/json')
+      .header('content-disposition', contentDisposition('document.json'))
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'private, no-store')
+      .send(bytes);
+  }
+
+  @Get('applications/:id/signature.p7s')
+  async signatureFile(
+    @CurrentStaff() staff: StaffContext,
+    @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const { bytes } = await this.applications.signedFile(staff, id, 'cms');
+    // RFC 5751 §3.2.1: detached signature file type
+    await reply
+      .header('content-type', 'application/pkcs7-signature')
+      .header('content-disposition', contentDisposition('signature.p7s'))
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'private, no-store')
+      .send(bytes);
+  }
+
   @Post('applications/:id/status')
   async changeStatus(
     @CurrentStaff() staff: StaffContext,

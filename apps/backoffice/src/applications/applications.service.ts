@@ -3,6 +3,7 @@ import { APPLICATION_STATUSES, type ApplicationStatus } from '@madoguchi/transfe
 import type { DataSource } from 'typeorm';
 import { canChangeStatus, type StaffContext } from '../auth/staff-context';
 import { ApplicationEntity } from '../database/entities/application.entity';
+import { ApplicationIdentityEntity } from '../database/entities/application-identity.entity';
 import { AttachmentEntity } from '../database/entities/attachment.entity';
 import { StatusChangeEntity } from '../database/entities/status-change.entity';
 import { StatusOutboxEntity } from '../database/entities/status-outbox.entity';
@@ -15,6 +16,7 @@ export interface ApplicationDetail {
   application: ApplicationEntity;
   attachments: AttachmentEntity[];
   history: StatusChangeEntity[];
+  identity: ApplicationIdentityEntity | null;
 }
 
 /** Staff's view of the applications. Every query is scoped to the staff member's municipality (ARCHITECTURE.md). */
@@ -53,7 +55,7 @@ export class ApplicationsService {
 
   async detail(staff: StaffContext, id: string): Promise<ApplicationDetail> {
     const application = await this.find(staff, id);
-    const [attachments, history] = await Promise.all([
+    const [attachments, history, identity] = await Promise.all([
       this.db.getRepository(AttachmentEntity).find({
         where: { applicationId: application.id },
         order: { fieldId: 'ASC', fileName: 'ASC' },
@@ -62,8 +64,29 @@ export class ApplicationsService {
         where: { applicationId: application.id },
         order: { id: 'ASC' },
       }),
+      this.db.getRepository(ApplicationIdentityEntity).findOneBy({ applicationId: application.id }),
     ]);
-    return { application, attachments, history };
+    return { application, attachments, history, identity };
+  }
+
+  /** The signed document's bytes or the .p7s, exactly as stored at pickup (scoped like every other query). */
+  async signedFile(
+    staff: StaffContext,
+    applicationId: string,
+    which: 'document' | 'cms',
+  ): Promise<{ receiptNumber: string; bytes: Buffer }> {
+    const application = await this.find(staff, applicationId);
+    const identity = await this.db
+      .getRepository(ApplicationIdentityEntity)
+      .findOneBy({ applicationId: application.id });
+    const key = which === 'document' ? identity?.documentBlobKey : identity?.cmsBlobKey;
+    if (!key) {
+      throw new ApplicationError(
+        ApplicationErrorCode.AttachmentNotFound,
+        'not a signed application',
+      );
+    }
+    return { receiptNumber: application.receiptNumber, bytes: await this.blobs.get(key) };
   }
 
   async attachment(

@@ -6,6 +6,8 @@ import { canChangeStatus } from '../auth/staff-context';
 import type { ApplicationDetail } from './applications.service';
 import { allowedTransitions, STATUSES_NEEDING_MESSAGE } from './status-transition';
 import { toAnswerSections, type AnswerSection } from './to-answer-rows.mapper';
+import { toIdentityView } from './to-identity-view.mapper';
+import { enteredBasicFour } from '../transfer/identity-comparison';
 
 export interface StatusView {
   value: ApplicationStatus;
@@ -94,5 +96,6 @@ export function toDetailView(
     })),
     canChange: canChangeStatus(staff) && transitions.length > 0,
     transitions,
+    identity: toIdentityView(detail.identity, enteredBasicFour(form, a.answers)),
   };
 }
