@@ -1,0 +1,261 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { loadConfig } from '@madoguchi/common';
+import type { SimulatedJlis } from '@madoguchi/virtual-card';
+import { PortalConfig } from '../../apps/portal/src/config/portal.config';
+import { createPortalApp } from '../../apps/portal/src/portal-app.factory';
+import { EXIT_CODE, runSignerCli, SignerErrorCode } from '../../apps/signer/src';
+import { freePort, HOLDER, issueCard, startJlis } from '../support/signing-env';
+import { testDatabaseUrl } from '../support/test-database';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, PageAudit } from './support/page-audit';
+import { readQrCode } from './support/qr-code';
+
+const ROOT = resolve(__dirname, '..', '..');
+const SCREENSHOTS = join(ROOT, 'tmp', 'screenshots', 'signing');
+const CARDFACE = '/m/990019/forms/test-cardface';
+const SIGNED = '/m/990019/forms/test-signed';
+
+/**
+ * Issue 4 §9: a resident on a PC (chromium, 1280×800) reads the card face and signs; the QR code on the page is
+ * decoded from a screenshot and the reference card app (apps/signer, virtual card file, PIN on stdin) is run
+ * against exactly that URL; the page switches over by itself.
+ */
+describe('card-face reading and signing from a PC, the card app run against the QR code', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  let dir: string;
+  let jlis: SimulatedJlis;
+  let closeJlis: () => Promise<void>;
+  let context: BrowserContext;
+  let page: Page;
+  let audit: PageAudit;
+  let cards = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'signing-browser-'));
+    const started = await startJlis(dir);
+    jlis = started.jlis;
+    closeJlis = started.close;
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const config = loadConfig(PortalConfig, {
+      NODE_ENV: 'test',
+      PORTAL_PUBLIC_URL: base,
+      PORTAL_DATABASE_URL: await testDatabaseUrl('signing_browser', dir),
+      PORTAL_DATA_DIR: dir,
+      FORMS_DIR: join(ROOT, 'test', 'fixtures', 'forms'),
+      TRANSFER_KEY: 'browser-test-transfer-key-0123456789abcdef',
+      JPKI_TRUST_ANCHORS: started.rootFile,
+      JPKI_INTERMEDIATES: started.signCaFile,
+      JPKI_ACCEPT_TEST_CERTIFICATES: 'true',
+    });
+    app = await createPortalApp(config);
+    await app.listen(port, '127.0.0.1');
+    context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 800 },
+      locale: 'ja-JP',
+      timezoneId: 'Asia/Tokyo',
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    audit = new PageAudit(page, new URL(base).origin, SCREENSHOTS);
+  });
+
+  afterAll(async () => {
+    if (audit) {
+      console.log(audit.report());
+    }
+    await context?.close();
+    await app?.close();
+    await closeJlis?.();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function visit(name: string, go: () => Promise<unknown>): Promise<void> {
+    audit.beginPage();
+    const navigated = page.waitForEvent('framenavigated', (f) => f === page.mainFrame());
+    await go();
+    await navigated;
+    await audit.check(name);
+  }
+
+  async function cardFile(jlisOfCard = jlis): Promise<{ file: string; signSerial: string }> {
+    const { card, signSerial } = await issueCard(jlisOfCard);
+    cards += 1;
+    const file = join(dir, `card-${cards}.json`);
+    card.saveTo(file);
+    return { file, signSerial };
+  }
+
+  async function signer(url: string, file: string, secret: string) {
+    const stdin = new PassThrough();
+    stdin.end(`${secret}\n`);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runSignerCli([url, '--virtual-card', file, '--pin-stdin'], {
+      stdin,
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+      write: () => undefined,
+    });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  /** The hand-off page as the resident sees it: its QR code, decoded as a phone would. */
+  async function scanQr(): Promise<string> {
+    const qr = page.locator('figure.qr svg');
+    await qr.waitFor();
+    const url = await readQrCode(qr);
+    expect(url).toMatch(new RegExp(`^${base}/s/[A-Za-z0-9_-]{22}$`));
+    return url;
+  }
+
+  /** The page switches over by itself: the test waits for it, never reloads. */
+  async function switchesTo(name: string, path: RegExp): Promise<void> {
+    audit.beginPage();
+    await page.waitForURL((u) => path.test(u.pathname), { timeout: 15_000 });
+    await audit.check(name);
+  }
+
+  async function statusMessage(): Promise<string> {
+    const status = page.locator('#handoff-status.notice--error');
+    await status.waitFor({ timeout: 15_000 });
+    return (await status.textContent()) ?? '';
+  }
+
+  /** test-signed up to the hand-off page of its signature. */
+  async function openSigning(name: string): Promise<string> {
+    // A new resident each time: a draft left by an earlier case would offer 「続きから」 instead.
+    await context.clearCookies();
+    await visit(`${name}-start`, () => page.goto(`${base}${SIGNED}`));
+    await visit(`${name}-step1`, () =>
+      page.getByRole('button', { name: '申請をはじめる' }).click(),
+    );
+    await page.getByLabel('使用目的').fill('年金の手続き');
+    await visit(`${name}-confirm`, () => page.getByRole('button', { name: /確認/ }).click());
+    await visit(`${name}-handoff`, () =>
+      page.getByRole('button', { name: 'マイナンバーカードで署名して申請する' }).click(),
+    );
+    return scanQr();
+  }
+
+  it('reads the card face, then signs with the same card; the page shows the receipt; axe passes everywhere', async () => {
+    const { file } = await cardFile();
+    await visit('start', () => page.goto(`${base}${CARDFACE}`));
+    await visit('step1', () => page.getByRole('button', { name: '申請をはじめる' }).click());
+    await visit('cardface-handoff', () =>
+      page.getByRole('button', { name: 'マイナンバーカードで入力' }).click(),
+    );
+    expect(await page.locator('#handoff-status').textContent()).toContain(
+      'アプリでの操作を待っています',
+    );
+    const readUrl = await scanQr();
+
+    const read = await signer(readUrl, file, HOLDER.textPin);
+    expect(read.err).toBe('');
+    expect(read.code).toBe(EXIT_CODE.ok);
+
+    await switchesTo('step1-filled', /\/steps\/1$/);
+    expect(await page.locator('main').textContent()).toContain(
+      'マイナンバーカードから読み取った内容を入力しました',
+    );
+    expect(await page.getByLabel('姓', { exact: true }).inputValue()).toBe('窓口');
+    expect(await page.getByLabel('名', { exact: true }).inputValue()).toBe('花子');
+    expect(await page.getByRole('radio', { name: '女' }).isChecked()).toBe(true);
+
+    await visit('confirm', () => page.getByRole('button', { name: /確認/ }).click());
+    expect(await page.locator('main').textContent()).toContain(
+      '東京都千代田区霞が関２丁目１番２号',
+    );
+    await visit('sign-handoff', () =>
+      page.getByRole('button', { name: 'マイナンバーカードで署名して申請する' }).click(),
+    );
+    const signUrl = await scanQr();
+    expect(signUrl).not.toBe(readUrl);
+
+    const signed = await signer(signUrl, file, HOLDER.signPassword);
+    expect(signed.err).toBe('');
+    expect(signed.code).toBe(EXIT_CODE.ok);
+    const receipt = /受付番号: (\S+)/.exec(signed.out)?.[1] ?? '';
+    expect(receipt).toMatch(/^\d{8}-\d{8}$/);
+
+    await switchesTo('status', /^\/status\//);
+    expect(await page.locator('.receipt-number').textContent()).toContain(receipt);
+
+    // A replayed token: the same QR code again is refused by the portal, told to the resident by the app.
+    const replay = await signer(signUrl, file, HOLDER.signPassword);
+    expect(replay.code).toBe(EXIT_CODE[SignerErrorCode.SessionExpired]);
+    expect(replay.err).toContain('QRコードを更新する');
+
+    expect(audit.foreignRequests).toEqual([]);
+    expect(audit.blocking()).toEqual([]);
+  });
+
+  it('wrong password twice, then right: the app counts the tries down and the page ends with the receipt', async () => {
+    const { file } = await cardFile();
+    const url = await openSigning('typo');
+
+    const first = await signer(url, file, 'WRONG1');
+    const second = await signer(url, file, 'WRONG2');
+    expect(first.code).toBe(EXIT_CODE[SignerErrorCode.WrongPin]);
+    expect(first.err).toContain('残り4回');
+    expect(second.err).toContain('残り3回');
+    const third = await signer(url, file, HOLDER.signPassword);
+    expect(third.code).toBe(EXIT_CODE.ok);
+
+    await switchesTo('typo-status', /^\/status\//);
+    expect(await page.locator('.receipt-number').textContent()).toMatch(/\d{8}-\d{8}/);
+  });
+
+  it('a revoked certificate: the PC page says so and sends the resident to the municipal office', async () => {
+    const { file, signSerial } = await cardFile();
+    await jlis.revoke(signSerial, 'superseded');
+    const url = await openSigning('revoked');
+
+    const sut = await signer(url, file, HOLDER.signPassword);
+
+    expect(sut.code).toBe(EXIT_CODE[SignerErrorCode.SignatureRefused]);
+    expect(await statusMessage()).toContain('署名用電子証明書が失効しています');
+    await audit.check('revoked-message');
+  });
+
+  it('a certificate from a CA the portal does not trust is refused on the PC page', async () => {
+    const other = await startJlis(mkdtempSync(join(dir, 'other-jlis-')));
+    try {
+      const { file } = await cardFile(other.jlis);
+      const url = await openSigning('untrusted');
+
+      const sut = await signer(url, file, HOLDER.signPassword);
+
+      expect(sut.code).toBe(EXIT_CODE[SignerErrorCode.SignatureRefused]);
+      expect(await statusMessage()).toContain('署名用電子証明書を確認できませんでした');
+      await audit.check('untrusted-message');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('an expired QR code: after 「QRコードを更新する」 the old one is refused and the new one works', async () => {
+    const { file } = await cardFile();
+    const oldUrl = await openSigning('expired');
+    await visit('expired-refreshed', () =>
+      page.getByRole('button', { name: 'QRコードを更新する' }).click(),
+    );
+    const newUrl = await scanQr();
+    expect(newUrl).not.toBe(oldUrl);
+
+    const stale = await signer(oldUrl, file, HOLDER.signPassword);
+    expect(stale.code).not.toBe(EXIT_CODE.ok);
+    expect(stale.err).toMatch(/有効期限|QRコード/);
+
+    const fresh = await signer(newUrl, file, HOLDER.signPassword);
+    expect(fresh.code).toBe(EXIT_CODE.ok);
+    await switchesTo('expired-status', /^\/status\//);
+    expect(audit.blocking()).toEqual([]);
+  });
+});
