@@ -224,20 +224,34 @@ describe('card-face reading and signing from a PC, the card app run against the 
     await audit.check('revoked-message');
   });
 
-  it('a certificate from a CA the portal does not trust is refused on the PC page', async () => {
+  /** A card issued by a second simulated J-LIS, whose CA the portal does not trust, against a new signing. */
+  async function signWithUntrustedCard(name: string) {
     const other = await startJlis(mkdtempSync(join(dir, 'other-jlis-')));
     try {
       const { file } = await cardFile(other.jlis);
-      const url = await openSigning('untrusted');
-
-      const sut = await signer(url, file, HOLDER.signPassword);
-
-      expect(sut.code).toBe(EXIT_CODE[SignerErrorCode.SignatureRefused]);
-      expect(await statusMessage()).toContain('署名用電子証明書を確認できませんでした');
-      await audit.check('untrusted-message');
+      const url = await openSigning(name);
+      return await signer(url, file, HOLDER.signPassword);
     } finally {
       await other.close();
     }
+  }
+
+  it('a certificate from a CA the portal does not trust is refused, and the PC page says so', async () => {
+    const sut = await signWithUntrustedCard('untrusted');
+
+    expect(sut.code).not.toBe(EXIT_CODE.ok);
+    expect(await statusMessage()).toMatch(/電子証明書.*確認できませんでした/);
+    expect(new URL(page.url()).pathname).not.toMatch(/^\/status\//);
+    await audit.check('untrusted-message');
+  });
+
+  // Known defect (see the report): signer-api.service.ts maps every INDETERMINATE verdict, NO_CERTIFICATE_CHAIN_FOUND
+  // included, to REVOCATION_UNAVAILABLE (HTTP 503, 「しばらくしてから、もう一度」), which no retry can cure.
+  it.failing('…with the certificate message, not “try again later”', async () => {
+    const sut = await signWithUntrustedCard('untrusted-message');
+
+    expect(sut.code).toBe(EXIT_CODE[SignerErrorCode.SignatureRefused]);
+    expect(await statusMessage()).toContain('署名用電子証明書を確認できませんでした');
   });
 
   it('an expired QR code: after 「QRコードを更新する」 the old one is refused and the new one works', async () => {
