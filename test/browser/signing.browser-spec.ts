@@ -6,7 +6,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '@madoguchi/common';
 import type { SimulatedJlis } from '@madoguchi/virtual-card';
+import { DataSource } from 'typeorm';
+import { hashToken } from '../../apps/portal/src/card-sessions/card-sessions.service';
 import { PortalConfig } from '../../apps/portal/src/config/portal.config';
+import { CardSessionEntity } from '../../apps/portal/src/database/entities/card-session.entity';
 import { createPortalApp } from '../../apps/portal/src/portal-app.factory';
 import { EXIT_CODE, runSignerCli, SignerErrorCode } from '../../apps/signer/src';
 import { freePort, HOLDER, issueCard, startJlis } from '../support/signing-env';
@@ -270,6 +273,26 @@ describe('card-face reading and signing from a PC, the card app run against the 
     const fresh = await signer(newUrl, file, HOLDER.signPassword);
     expect(fresh.code).toBe(EXIT_CODE.ok);
     await switchesTo('expired-status', /^\/status\//);
+    expect(audit.blocking()).toEqual([]);
+  });
+  it('a session past its 10 minutes: the app says it expired and how to go on; the PC page offers a new QR code', async () => {
+    const { file } = await cardFile();
+    const url = await openSigning('timeout');
+    // Wait-free: the session's expiry moved into the past in the portal's own database.
+    const token = new URL(url).pathname.split('/').pop() ?? '';
+    const moved = await app
+      .get(DataSource)
+      .getRepository(CardSessionEntity)
+      .update({ tokenHash: hashToken(token) }, { expiresAt: new Date(Date.now() - 1000) });
+    expect(moved.affected).toBe(1);
+
+    const sut = await signer(url, file, HOLDER.signPassword);
+
+    expect(sut.code).toBe(EXIT_CODE[SignerErrorCode.SessionExpired]);
+    expect(sut.err).toContain('QRコードを更新する');
+    expect(await statusMessage()).toContain('有効期限');
+    expect(await page.getByRole('button', { name: 'QRコードを更新する' }).isVisible()).toBe(true);
+    await audit.check('timeout-message');
     expect(audit.blocking()).toEqual([]);
   });
 });
