@@ -268,7 +268,9 @@ describe('card-face reading and signing from a PC, the card app run against the 
 
     const stale = await signer(oldUrl, file, HOLDER.signPassword);
     expect(stale.code).not.toBe(EXIT_CODE.ok);
-    expect(stale.err).toMatch(/有効期限|QRコード/);
+    // The old token no longer exists (refreshing replaces it): the app says so and points to the new QR code.
+    expect(stale.code).toBe(EXIT_CODE[SignerErrorCode.SessionNotFound]);
+    expect(stale.err).toContain('新しいQRコードで操作してください');
 
     const fresh = await signer(newUrl, file, HOLDER.signPassword);
     expect(fresh.code).toBe(EXIT_CODE.ok);
