@@ -82,6 +82,7 @@ export function toIdentityView(identity: ApplicationIdentityEntity | null, enter
       status: c.status,
       statusLabel: CHECK_STATUS_LABELS[c.status] ?? { ja: c.status },
       isPassed: c.status === 'PASSED',
+      isIndeterminate: c.status === 'INDETERMINATE',
       subIndication: c.subIndication ?? '',
       reason: c.reason,
     })),

@@ -1,0 +1,347 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '@madoguchi/common';
+import type { JpkiCard } from '@madoguchi/jpki';
+import type { TransferApplication } from '@madoguchi/transfer';
+import type { SimulatedJlis } from '@madoguchi/virtual-card';
+import { PortalConfig } from '../apps/portal/src/config/portal.config';
+import { createPortalApp } from '../apps/portal/src/portal-app.factory';
+import { TransferService } from '../apps/portal/src/transfer/transfer.service';
+import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
+import { loadBackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
+import { ApplicationEntity } from '../apps/backoffice/src/database/entities/application.entity';
+import { ApplicationIdentityEntity } from '../apps/backoffice/src/database/entities/application-identity.entity';
+import { StaffService } from '../apps/backoffice/src/staff/staff.service';
+import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
+import { PullWorker } from '../apps/backoffice/src/transfer/pull.worker';
+import { ResidentAgent } from './support/portal-client';
+import { HOLDER, issueCard, startJlis } from './support/signing-env';
+import { StaffAgent } from './support/staff-agent';
+import { testDatabaseUrl } from './support/test-database';
+
+jest.setTimeout(60_000);
+
+const FORM = '/m/990019/forms/test-cardface';
+const KEY = 'signed-transfer-test-key-0123456789abcdef';
+const PASSWORD = 'a long staff password';
+
+/** Handlebars escapes `=` and `&` in attributes; a browser reads the same text. */
+const unescape = (html: string) =>
+  html
+    .replace(/&#x3D;/g, '=')
+    .replace(/&amp;/g, '&')
+    .replace(/&#x27;/g, "'");
+
+describe('signed applications in the back office (issue 4 §7, §8)', () => {
+  let dir: string;
+  let jlis: SimulatedJlis;
+  let rootFile: string;
+  let closeJlis: () => Promise<void>;
+  let portal: NestFastifyApplication;
+  let portalUrl: string;
+  let backoffice: NestFastifyApplication;
+  let staff: StaffAgent;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'backoffice-signed-'));
+    const started = await startJlis(dir);
+    ({ jlis, rootFile } = started);
+    closeJlis = started.close;
+    const trustEnv = {
+      JPKI_TRUST_ANCHORS: started.rootFile,
+      JPKI_INTERMEDIATES: started.signCaFile,
+      JPKI_ACCEPT_TEST_CERTIFICATES: 'true',
+      TRANSFER_KEY: KEY,
+      FORMS_DIR: join(__dirname, 'fixtures', 'forms'),
+    };
+    portal = await createPortalApp(
+      loadConfig(PortalConfig, {
+        NODE_ENV: 'test',
+        PORTAL_DATABASE_URL: await testDatabaseUrl('signed_portal', dir),
+        PORTAL_DATA_DIR: join(dir, 'portal'),
+        ...trustEnv,
+      }),
+    );
+    await portal.listen(0, '127.0.0.1');
+    portalUrl = (await portal.getUrl()).replace('[::1]', '127.0.0.1');
+    // the back office reads its own configuration, as the launcher passes it
+    const config = loadBackofficeConfig({
+      NODE_ENV: 'test',
+      BACKOFFICE_DATABASE_URL: await testDatabaseUrl('signed_backoffice', dir),
+      BACKOFFICE_DATA_DIR: join(dir, 'backoffice'),
+      PORTAL_TRANSFER_URL: portalUrl,
+      BACKOFFICE_COOKIE_SECRET: 'c'.repeat(32),
+      ...trustEnv,
+    });
+    backoffice = await createBackofficeApp(
+      { ...config, port: 0 },
+      { isWorkerManual: true, logger: false, announceFirstAdmin: () => undefined },
+    );
+    await backoffice.listen(0, '127.0.0.1');
+    await backoffice.get(StaffService).createUser({
+      loginId: 'reviewer',
+      displayName: '審査 担当',
+      password: PASSWORD,
+      role: 'reviewer',
+      municipalityCode: '990019',
+      mustChangePassword: false,
+    });
+    staff = new StaffAgent((await backoffice.getUrl()).replace('[::1]', '127.0.0.1'));
+    expect((await staff.login('reviewer', PASSWORD)).status).toBe(303);
+  });
+
+  afterAll(async () => {
+    await backoffice?.close();
+    await portal?.close();
+    await closeJlis?.();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A resident fills test-cardface by hand and starts signing; returns the signer API path of the session. */
+  async function fillAndOpenSigning(given = '花子'): Promise<string> {
+    const r = new ResidentAgent(portalUrl);
+    await r.submit(FORM, `${FORM}/start`, {});
+    const step = await r.submit(`${FORM}/steps/1`, `${FORM}/steps/1`, {
+      'name.family': '窓口',
+      'name.given': given,
+      birthdate: '1990-01-02',
+      sex: 'female',
+      'address.postalCode': '1000013',
+      'address.text': HOLDER.basicFour.address,
+    });
+    expect(step.status).toBe(303);
+    const confirm = await r.page(`${FORM}/confirm`);
+    const res = await r.agent.post(`${FORM}/sign`).type('form').send({ _csrf: confirm.csrf });
+    expect(res.status).toBe(200);
+    const token = /\/s\/([A-Za-z0-9_-]{22})/.exec(unescape(res.text))?.[1] ?? '';
+    expect(token).not.toBe('');
+    return `/api/signer/v1/sessions/${token}`;
+  }
+
+  /** The card app's part, over the portal's signer API with the real APDU flow. */
+  async function signWithCard(api: string, jpki: JpkiCard): Promise<string> {
+    await jpki.selectJpkiAp();
+    await jpki.verifySignPassword(HOLDER.signPassword);
+    const certificate = await jpki.readSigningCertificate();
+    const phase1 = await request(portalUrl)
+      .post(`${api}/certificate`)
+      .send({ certificate: certificate.toString('base64') });
+    expect(phase1.status).toBe(200);
+    const signature = await jpki.signWithSigningKey(
+      Buffer.from(phase1.body.digestInfo as string, 'base64'),
+    );
+    const phase2 = await request(portalUrl)
+      .post(`${api}/signature`)
+      .send({ signature: signature.toString('base64') });
+    expect(phase2.status).toBe(200);
+    return phase2.body.receiptNumber as string;
+  }
+
+  async function signed(given = '花子') {
+    const api = await fillAndOpenSigning(given);
+    const card = await issueCard(jlis);
+    return { receiptNumber: await signWithCard(api, card.jpki), signSerial: card.signSerial };
+  }
+
+  async function pickedUp(receiptNumber: string) {
+    await backoffice.get(PullWorker).runOnce();
+    const db = backoffice.get(DataSource);
+    const application = await db
+      .getRepository(ApplicationEntity)
+      .findOneByOrFail({ receiptNumber });
+    const identity = await db
+      .getRepository(ApplicationIdentityEntity)
+      .findOneByOrFail({ applicationId: application.id });
+    const page = await staff.agent.get(`/applications/${application.id}`);
+    expect(page.status).toBe(200);
+    return { application, identity, html: unescape(page.text) };
+  }
+
+  it('verifies again at pickup: 検証成功 with each check, and document.json + signature.p7s verify with openssl', async () => {
+    const { receiptNumber } = await signed();
+    const { application, identity, html } = await pickedUp(receiptNumber);
+
+    expect(identity.indication).toBe('TOTAL-PASSED');
+    expect(identity.evidence?.backoffice.ocsp.length ?? 0).toBeGreaterThan(0);
+    expect(identity.chain?.length ?? 0).toBeGreaterThanOrEqual(2);
+    expect(identity.certified).toEqual(HOLDER.basicFour);
+    expect(identity.differences).toEqual([]);
+    expect(html).toContain('data-indication="TOTAL-PASSED"');
+    expect(html).toContain('検証成功');
+    for (const check of [
+      'DOCUMENT_SHA256',
+      'CONTENT',
+      'SIGNATURE',
+      'MESSAGE_DIGEST',
+      'SIGNING_CERTIFICATE_V2',
+      'CHAIN',
+      'VALIDITY_AT_SIGNING_TIME',
+      'KEY_USAGE',
+      'POLICY',
+      'REVOCATION',
+    ]) {
+      expect(html).toMatch(
+        new RegExp(
+          `data-check="${check}"><th scope="row">[^<]+<small><code>${check}</code></small></th><td>✔ 合格`,
+        ),
+      );
+    }
+    expect(html).toContain('基本4情報に相違はありません。');
+    expect(html).not.toContain('【相違】');
+
+    const documentRes = await staff.agent
+      .get(`/applications/${application.id}/document.json`)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    const p7sRes = await staff.agent
+      .get(`/applications/${application.id}/signature.p7s`)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    for (const res of [documentRes, p7sRes]) {
+      expect(res.status).toBe(200);
+      expect(res.headers['content-disposition']).toMatch(/^attachment; /);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    }
+    const documentBytes = documentRes.body as Buffer;
+    expect(JSON.parse(documentBytes.toString('utf8'))).toMatchObject({
+      municipalityCode: '990019',
+      answers: application.answers,
+    });
+    const work = mkdtempSync(join(dir, 'openssl-'));
+    writeFileSync(join(work, 'document.json'), documentBytes);
+    writeFileSync(join(work, 'signature.p7s'), p7sRes.body as Buffer);
+    const pem = spawnSync(
+      'openssl',
+      ['x509', '-inform', 'DER', '-in', rootFile, '-out', 'root.pem'],
+      {
+        cwd: work,
+      },
+    );
+    expect(pem.status).toBe(0);
+    const verify = spawnSync(
+      'openssl',
+      [
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        'signature.p7s',
+        '-content',
+        'document.json',
+        '-CAfile',
+        'root.pem',
+        '-purpose',
+        'any',
+      ],
+      { cwd: work },
+    );
+    expect(`${verify.status} ${verify.stderr.toString()}`).toMatch(/^0 .*Verification successful/s);
+
+    // another municipality's staff gets nothing, as with attachments
+    await backoffice
+      .get(StaffService)
+      .ensureMunicipalities([{ code: '990027', name: { ja: 'となり町（テスト）' } }]);
+    await backoffice.get(StaffService).createUser({
+      loginId: 'neighbour',
+      displayName: 'となり',
+      password: PASSWORD,
+      role: 'reviewer',
+      municipalityCode: '990027',
+      mustChangePassword: false,
+    });
+    const neighbour = new StaffAgent((await backoffice.getUrl()).replace('[::1]', '127.0.0.1'));
+    await neighbour.login('neighbour', PASSWORD);
+    expect(
+      (await neighbour.agent.get(`/applications/${application.id}/signature.p7s`)).status,
+    ).toBe(404);
+  });
+
+  it('records the back office’s own verdict: a certificate revoked after the portal accepted it fails at pickup', async () => {
+    const { receiptNumber, signSerial } = await signed();
+    await jlis.revoke(signSerial, 'superseded');
+    const { identity, html } = await pickedUp(receiptNumber);
+
+    expect(identity.portalReport?.indication).toBe('TOTAL-PASSED');
+    expect(identity.indication).toBe('TOTAL-FAILED');
+    expect(identity.subIndication).toBe('REVOKED');
+    expect(html).toContain('data-indication="TOTAL-FAILED"');
+    expect(html).toContain('検証失敗');
+    expect(html).not.toContain('data-indication="TOTAL-PASSED"');
+    expect(html).toMatch(/data-check="REVOCATION">.*?✖ 不合格 <small>REVOKED<\/small>/s);
+    expect(html).toContain('申請受付時の窓口側の判定は異なります');
+  });
+
+  it('flags a document altered in transit as HASH_FAILURE, and still stores it', async () => {
+    await signed();
+    const [genuine] = (await portal.get(TransferService).pending(100)).filter(
+      (a) => a.identity?.signature,
+    );
+    const signature = genuine.identity!.signature!;
+    const tampered: TransferApplication = {
+      ...genuine,
+      id: `${genuine.id.slice(0, 30)}tamper`,
+      receiptNumber: `${genuine.receiptNumber}-T`,
+      identity: {
+        ...genuine.identity!,
+        signature: { ...signature, document: signature.document.replace('花子', '太郎') },
+      },
+    };
+    expect(tampered.identity?.signature?.document).not.toBe(signature.document);
+    await expect(backoffice.get(ApplicationIntakeService).store(tampered)).resolves.toBe('stored');
+    const db = backoffice.get(DataSource);
+    const application = await db
+      .getRepository(ApplicationEntity)
+      .findOneByOrFail({ receiptNumber: tampered.receiptNumber });
+    const identity = await db
+      .getRepository(ApplicationIdentityEntity)
+      .findOneByOrFail({ applicationId: application.id });
+    expect(identity.indication).toBe('TOTAL-FAILED');
+    expect(identity.subIndication).toBe('HASH_FAILURE');
+    const failed = (identity.checks ?? []).filter((c) => c.status === 'FAILED').map((c) => c.check);
+    expect(failed).toEqual(
+      expect.arrayContaining(['DOCUMENT_SHA256', 'CONTENT', 'MESSAGE_DIGEST']),
+    );
+    const html = unescape((await staff.agent.get(`/applications/${application.id}`)).text);
+    expect(html).toContain('検証失敗');
+    expect(html).toContain('HASH_FAILURE');
+    expect(html).not.toContain('data-indication="TOTAL-PASSED"');
+    // the genuine one is still picked up and verified
+    await backoffice.get(PullWorker).runOnce();
+    const original = await db
+      .getRepository(ApplicationEntity)
+      .findOneByOrFail({ receiptNumber: genuine.receiptNumber });
+    await expect(
+      db.getRepository(ApplicationIdentityEntity).findOneByOrFail({ applicationId: original.id }),
+    ).resolves.toMatchObject({ indication: 'TOTAL-PASSED' });
+  });
+
+  it('lists a difference between the entered name and the certified name on the detail page', async () => {
+    const { receiptNumber } = await signed('太郎');
+    const { identity, html } = await pickedUp(receiptNumber);
+
+    expect(identity.indication).toBe('TOTAL-PASSED');
+    expect(identity.differences).toEqual([
+      { item: 'name', against: 'entered', certified: '窓口　花子', other: '窓口　太郎' },
+    ]);
+    expect(html).toMatch(
+      /data-item="name"><th scope="row">氏名<\/th><td>窓口\u3000花子<\/td><td class="differs">窓口\u3000太郎 <strong class="differs-mark">【相違】<\/strong>/u,
+    );
+    expect(html).toContain('相違があります（1）');
+    expect(html).toContain('氏名：証明書「窓口　花子」／入力内容「窓口　太郎」');
+  });
+});
