@@ -1,4 +1,8 @@
 import { ConfigError } from '@madoguchi/common';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { backofficeVerifier } from './backoffice-trust';
 import { DEV_TRANSFER_KEY, loadBackofficeConfig } from './backoffice.config';
 
 describe('loadBackofficeConfig', () => {
@@ -71,5 +75,55 @@ describe('loadBackofficeConfig', () => {
       BACKOFFICE_COOKIE_SECRET: 'c'.repeat(32),
     });
     expect(sut.isProduction).toBe(true);
+  });
+
+  it('reads the signature trust keys, strictly for the boolean, and refuses test certificates in production', () => {
+    const sut = loadBackofficeConfig({
+      JPKI_TRUST_ANCHORS: 'a.pem, b.der',
+      JPKI_INTERMEDIATES: 'ca.pem',
+      JPKI_ACCEPT_TEST_CERTIFICATES: 'false',
+      REVOCATION_TIMEOUT_MS: '1500',
+    });
+    expect(sut.jpki).toEqual({
+      trustAnchorFiles: ['a.pem', 'b.der'],
+      intermediateFiles: ['ca.pem'],
+      acceptTestCertificates: false,
+      revocationTimeoutMs: 1500,
+    });
+    expect(loadBackofficeConfig({ JPKI_ACCEPT_TEST_CERTIFICATES: 'true' }).jpki).toMatchObject({
+      acceptTestCertificates: true,
+    });
+    expect(() => loadBackofficeConfig({ JPKI_ACCEPT_TEST_CERTIFICATES: 'yes' })).toThrow(
+      ConfigError,
+    );
+    expect(() => loadBackofficeConfig({ REVOCATION_TIMEOUT_MS: '10' })).toThrow(ConfigError);
+    expect(() =>
+      loadBackofficeConfig({
+        NODE_ENV: 'production',
+        TRANSFER_KEY: 't'.repeat(32),
+        BACKOFFICE_COOKIE_SECRET: 'c'.repeat(32),
+        JPKI_ACCEPT_TEST_CERTIFICATES: 'true',
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [expect.stringContaining('JPKI_ACCEPT_TEST_CERTIFICATES')],
+      }),
+    );
+  });
+
+  it('stops the start on an unreadable or unparsable trust file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bo-trust-'));
+    try {
+      const garbage = join(dir, 'garbage.der');
+      writeFileSync(garbage, 'not a certificate');
+      const missing = loadBackofficeConfig({ JPKI_TRUST_ANCHORS: join(dir, 'missing.pem') });
+      expect(() => backofficeVerifier(missing)).toThrow(
+        expect.objectContaining({ problems: [expect.stringContaining('JPKI_TRUST_ANCHORS')] }),
+      );
+      const bad = loadBackofficeConfig({ JPKI_TRUST_ANCHORS: garbage });
+      expect(() => backofficeVerifier(bad)).toThrow(ConfigError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
