@@ -298,3 +298,139 @@ describe('card-face reading and signing from a PC, the card app run against the 
     expect(audit.blocking()).toEqual([]);
   });
 });
+
+describe('転出届 (the real demo form) from a PC: the card fills the notifier, the resident the rest', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  let dir: string;
+  let closeJlis: () => Promise<void>;
+  let jlis: SimulatedJlis;
+  let context: BrowserContext;
+  let page: Page;
+  let audit: PageAudit;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tenshutsu-browser-'));
+    const started = await startJlis(dir);
+    jlis = started.jlis;
+    closeJlis = started.close;
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    app = await createPortalApp(
+      loadConfig(PortalConfig, {
+        NODE_ENV: 'test',
+        PORTAL_PUBLIC_URL: base,
+        PORTAL_DATABASE_URL: await testDatabaseUrl('tenshutsu_browser', dir),
+        PORTAL_DATA_DIR: dir,
+        FORMS_DIR: join(ROOT, 'forms'),
+        TRANSFER_KEY: 'browser-test-transfer-key-0123456789abcdef',
+        JPKI_TRUST_ANCHORS: started.rootFile,
+        JPKI_INTERMEDIATES: started.signCaFile,
+        JPKI_ACCEPT_TEST_CERTIFICATES: 'true',
+      }),
+    );
+    await app.listen(port, '127.0.0.1');
+    context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 800 },
+      locale: 'ja-JP',
+      timezoneId: 'Asia/Tokyo',
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    audit = new PageAudit(page, new URL(base).origin, join(SCREENSHOTS, 'tenshutsu'));
+  });
+
+  afterAll(async () => {
+    if (audit) {
+      console.log(audit.report());
+    }
+    await context?.close();
+    await app?.close();
+    await closeJlis?.();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function visit(name: string, go: () => Promise<unknown>): Promise<void> {
+    audit.beginPage();
+    const navigated = page.waitForEvent('framenavigated', (f) => f === page.mainFrame());
+    await go();
+    await navigated;
+    await audit.check(name);
+  }
+
+  async function runSigner(url: string, file: string, secret: string) {
+    const stdin = new PassThrough();
+    stdin.end(`${secret}\n`);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runSignerCli([url, '--virtual-card', file, '--pin-stdin'], {
+      stdin,
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+      write: () => undefined,
+    });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  it('reads the card, takes the rest from the resident, signs, and shows the receipt', async () => {
+    const { card } = await issueCard(jlis);
+    const file = join(dir, 'card.json');
+    card.saveTo(file);
+    const today = new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
+
+    await visit('start', () => page.goto(`${base}/m/990019/forms/tenshutsu`));
+    await visit('step1', () => page.getByRole('button', { name: '申請をはじめる' }).click());
+    await visit('cardface-handoff', () =>
+      page.getByRole('button', { name: 'マイナンバーカードで入力' }).click(),
+    );
+    const read = await runSigner(
+      await readQrCode(page.locator('figure.qr svg')),
+      file,
+      HOLDER.textPin,
+    );
+    expect(read.code).toBe(EXIT_CODE.ok);
+    audit.beginPage();
+    await page.waitForURL((u) => u.pathname.endsWith('/steps/1'), { timeout: 15_000 });
+    await audit.check('step1-filled');
+    expect(await page.getByLabel('姓', { exact: true }).inputValue()).toBe('窓口');
+    expect(await page.getByLabel('名', { exact: true }).inputValue()).toBe('花子');
+
+    await page.getByLabel('セイ（カタカナ）').pressSequentially('マドグチ');
+    await page.getByLabel('メイ（カタカナ）').pressSequentially('ハナコ');
+    await page.getByLabel('日中の電話番号').pressSequentially('03-1234-5678');
+    await visit('step2', () => page.getByRole('button', { name: '次へ進む' }).click());
+    await page.getByLabel('転出予定日（引っ越した日）').fill(today);
+    await page.locator('[id="newAddress.postalCode"]').pressSequentially('5300005');
+    await page
+      .locator('[id="newAddress.text"]')
+      .fill('大阪府大阪市北区中之島1-3-20 なかのしまハイツ202');
+    await page.getByLabel('転出先の世帯主の氏名').fill('窓口 花子');
+    await visit('step3', () => page.getByRole('button', { name: '次へ進む' }).click());
+    await page.getByRole('radio', { name: '届出人のみ' }).check();
+    await page.getByRole('checkbox', { name: '国民健康保険' }).check();
+    await visit('confirm', () => page.getByRole('button', { name: '入力内容を確認する' }).click());
+    const summary = (await page.locator('main').textContent()) ?? '';
+    for (const shown of ['窓口', 'マドグチ', '東京都千代田区霞が関２丁目１番２号', '中之島']) {
+      expect(summary).toContain(shown);
+    }
+
+    await visit('sign-handoff', () =>
+      page.getByRole('button', { name: 'マイナンバーカードで署名して申請する' }).click(),
+    );
+    const signed = await runSigner(
+      await readQrCode(page.locator('figure.qr svg')),
+      file,
+      HOLDER.signPassword,
+    );
+    expect(signed.err).toBe('');
+    expect(signed.out).toContain('転出届');
+    const receipt = /受付番号: (\S+)/.exec(signed.out)?.[1] ?? '';
+    audit.beginPage();
+    await page.waitForURL((u) => u.pathname.startsWith('/status/'), { timeout: 15_000 });
+    await audit.check('status');
+    expect(await page.locator('.receipt-number').textContent()).toContain(receipt);
+    expect(audit.foreignRequests).toEqual([]);
+    expect(audit.blocking()).toEqual([]);
+  });
+});
