@@ -248,9 +248,8 @@ describe('card-face reading and signing from a PC, the card app run against the 
     await audit.check('untrusted-message');
   });
 
-  // Known defect (see the report): signer-api.service.ts maps every INDETERMINATE verdict, NO_CERTIFICATE_CHAIN_FOUND
-  // included, to REVOCATION_UNAVAILABLE (HTTP 503, 「しばらくしてから、もう一度」), which no retry can cure.
-  it.failing('…with the certificate message, not “try again later”', async () => {
+  // NO_CERTIFICATE_CHAIN_FOUND is a refusal (CERTIFICATE_INVALID), not 「しばらくしてから、もう一度」: no retry cures it.
+  it('…with the certificate message, not “try again later”', async () => {
     const sut = await signWithUntrustedCard('untrusted-message');
 
     expect(sut.code).toBe(EXIT_CODE[SignerErrorCode.SignatureRefused]);

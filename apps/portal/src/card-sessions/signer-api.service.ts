@@ -6,11 +6,15 @@ import {
   prepareSignature,
   SignatureVerifier,
   type RevocationSource,
+  type SubIndication,
 } from '@madoguchi/pki';
 import { FormsRegistry } from '../forms/forms-registry.service';
 import { ApplicationsService } from '../applications/applications.service';
 import { DraftsService } from '../drafts/drafts.service';
-import type { CardSessionEntity } from '../database/entities/card-session.entity';
+import type {
+  CardFailureReason,
+  CardSessionEntity,
+} from '../database/entities/card-session.entity';
 import { PORTAL_TRUST } from '../config/portal-config.provider';
 import { CardSessionError, CardSessionErrorCode } from './card-session.error';
 import { CardSessionsService } from './card-sessions.service';
@@ -149,22 +153,13 @@ export class SignerApiService {
     }
     const report = await this.trust.verifier.verify({ cms, content: document });
     if (report.indication !== 'TOTAL-PASSED') {
-      const code =
-        report.subIndication === 'REVOKED'
-          ? CardSessionErrorCode.CertificateRevoked
-          : report.indication === 'INDETERMINATE'
-            ? CardSessionErrorCode.RevocationUnavailable
-            : CardSessionErrorCode.InvalidSignature;
-      await this.sessions.fail(
-        session,
-        code === CardSessionErrorCode.CertificateRevoked
-          ? 'CERTIFICATE_REVOKED'
-          : code === CardSessionErrorCode.RevocationUnavailable
-            ? 'REVOCATION_UNAVAILABLE'
-            : 'SIGNATURE_INVALID',
-      );
+      const refusal = refusalOf(report.subIndication);
+      await this.sessions.fail(session, refusal.reason);
       this.logger.warn(`signature refused: ${report.indication} ${report.subIndication ?? ''}`);
-      throw new CardSessionError(code, `${report.indication} ${report.subIndication ?? ''}`);
+      throw new CardSessionError(
+        refusal.code,
+        `${report.indication} ${report.subIndication ?? ''}`,
+      );
     }
     const form = this.registry.form(session.municipalityCode, session.formId);
     const result = await this.applications.submitSigned(form, session, {
@@ -194,5 +189,37 @@ export class SignerApiService {
       throw new CardSessionError(CardSessionErrorCode.InvalidRequest, 'unknown failure reason');
     }
     await this.sessions.fail(session, reason);
+  }
+}
+
+/**
+ * What a verdict other than TOTAL-PASSED tells the resident. Only an unanswered revocation check is worth trying
+ * again later; a certificate the verifier cannot trust (no chain to the J-LIS anchors, expired, wrong policy or key
+ * usage) or a broken signature never gets better by waiting.
+ */
+export function refusalOf(subIndication: SubIndication | undefined): {
+  code: CardSessionErrorCode;
+  reason: CardFailureReason;
+} {
+  switch (subIndication) {
+    case 'REVOKED':
+      return { code: CardSessionErrorCode.CertificateRevoked, reason: 'CERTIFICATE_REVOKED' };
+    case 'TRY_LATER':
+      return { code: CardSessionErrorCode.RevocationUnavailable, reason: 'REVOCATION_UNAVAILABLE' };
+    case 'NO_CERTIFICATE_CHAIN_FOUND':
+    case 'CERTIFICATE_CHAIN_GENERAL_FAILURE':
+    case 'CHAIN_CONSTRAINTS_FAILURE':
+    case 'SIG_CONSTRAINTS_FAILURE':
+    case 'EXPIRED':
+    case 'NOT_YET_VALID':
+    case 'OUT_OF_BOUNDS_NO_POE':
+      return { code: CardSessionErrorCode.InvalidCertificate, reason: 'CERTIFICATE_INVALID' };
+    case 'FORMAT_FAILURE':
+    case 'HASH_FAILURE':
+    case 'SIG_CRYPTO_FAILURE':
+    case 'CRYPTO_CONSTRAINTS_FAILURE':
+    case 'NO_SIGNING_CERTIFICATE_FOUND':
+    case undefined:
+      return { code: CardSessionErrorCode.InvalidSignature, reason: 'SIGNATURE_INVALID' };
   }
 }
