@@ -24,3 +24,10 @@ export {
   type Indication,
   type SubIndication,
 } from './signature.verifier';
+export {
+  readCertificateFile,
+  loadTrustStore,
+  fileList,
+  type TrustStore,
+  type TrustStoreSettings,
+} from './trust-store';

@@ -1,3 +1,4 @@
+import { fileList } from '@madoguchi/pki';
 import { ConfigError, loadConfig } from '@madoguchi/common';
 import { Transform, Type } from 'class-transformer';
 import { randomBytes } from 'node:crypto';
@@ -109,13 +110,6 @@ export interface BackofficeConfig {
     acceptTestCertificates: boolean;
     revocationTimeoutMs: number;
   };
-}
-
-function fileList(list: string | undefined): string[] {
-  return (list ?? '')
-    .split(',')
-    .map((f) => f.trim())
-    .filter(Boolean);
 }
 
 /** Shared with the portal's development default so `npm start` works with no configuration. Never in production. */

@@ -4,9 +4,8 @@ import {
   assembleSignature,
   extractCertifiedBasicFour,
   prepareSignature,
-  SignatureVerifier,
-  type RevocationSource,
   type SubIndication,
+  type TrustStore,
 } from '@madoguchi/pki';
 import { FormsRegistry } from '../forms/forms-registry.service';
 import { ApplicationsService } from '../applications/applications.service';
@@ -29,14 +28,7 @@ import type {
 } from './signer-api.dto';
 
 /** Trust configuration of the portal's verifier: J-LIS signing-CA anchors and where revocation is asked. */
-export interface PortalTrust {
-  trustAnchors: Buffer[];
-  intermediates: Buffer[];
-  acceptedPolicies: string[];
-  revocation: RevocationSource;
-  /** built once from the above: anchors and intermediates parsed once, revocation answers cached */
-  verifier: SignatureVerifier;
-}
+export type PortalTrust = TrustStore;
 
 const FAILURE_REASONS = [
   'PIN_BLOCKED',

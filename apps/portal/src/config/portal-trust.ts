@@ -1,41 +1,16 @@
-import { readFileSync } from 'node:fs';
-import {
-  HttpRevocationSource,
-  SignatureVerifier,
-  JPKI_SIGNING_POLICY_OID,
-  JPKI_TEST_SIGNING_POLICY_OID,
-} from '@madoguchi/pki';
-import type { PortalTrust } from '../card-sessions/signer-api.service';
+import { ConfigError } from '@madoguchi/common';
+import { fileList, loadTrustStore, type TrustStore } from '@madoguchi/pki';
 import type { PortalConfig } from './portal.config';
 
-/** A certificate file, PEM or DER, to DER. */
-function readCertificates(file: string): Buffer[] {
-  const bytes = readFileSync(file);
-  const text = bytes.toString('latin1');
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-    return [bytes];
+/** The portal's verifier trust, from configuration (the back office builds its own the same way). */
+export function portalTrust(config: PortalConfig): TrustStore {
+  if (config.NODE_ENV === 'production' && config.JPKI_ACCEPT_TEST_CERTIFICATES) {
+    throw new ConfigError(['JPKI_ACCEPT_TEST_CERTIFICATES: never in production']);
   }
-  return [...text.matchAll(/-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----/g)].map(
-    (m) => Buffer.from(m[1].replace(/\s+/g, ''), 'base64'),
-  );
-}
-
-function files(list: string | undefined): string[] {
-  return (list ?? '')
-    .split(',')
-    .map((f) => f.trim())
-    .filter(Boolean);
-}
-
-/** The verifier's trust, from configuration (issue 4 §1: anchors from configuration, never from the CMS). */
-export function portalTrust(config: PortalConfig): PortalTrust {
-  const trust = {
-    trustAnchors: files(config.JPKI_TRUST_ANCHORS).flatMap(readCertificates),
-    intermediates: files(config.JPKI_INTERMEDIATES).flatMap(readCertificates),
-    acceptedPolicies: config.JPKI_ACCEPT_TEST_CERTIFICATES
-      ? [JPKI_SIGNING_POLICY_OID, JPKI_TEST_SIGNING_POLICY_OID]
-      : [JPKI_SIGNING_POLICY_OID],
-    revocation: new HttpRevocationSource({ timeoutMs: config.REVOCATION_TIMEOUT_MS }),
-  };
-  return { ...trust, verifier: new SignatureVerifier(trust) };
+  return loadTrustStore({
+    trustAnchorFiles: fileList(config.JPKI_TRUST_ANCHORS),
+    intermediateFiles: fileList(config.JPKI_INTERMEDIATES),
+    acceptTestCertificates: config.JPKI_ACCEPT_TEST_CERTIFICATES,
+    revocationTimeoutMs: config.REVOCATION_TIMEOUT_MS,
+  });
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
@@ -74,6 +75,15 @@ export class PortalConfig {
   JPKI_INTERMEDIATES?: string;
 
   /** Accept the simulated J-LIS's test certificate policy (never in production). */
+  // implicit conversion would read "false" as true
+  @Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
+    const raw = obj[key];
+    return raw === 'true' || raw === '1' || raw === true
+      ? true
+      : raw === 'false' || raw === '0' || raw === false || raw === undefined
+        ? false
+        : raw;
+  })
   @IsBoolean()
   JPKI_ACCEPT_TEST_CERTIFICATES: boolean = false;
 
