@@ -11,7 +11,7 @@ import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
 import { SESSION_COOKIE } from '../apps/backoffice/src/web/session.guard';
-import { csrfOf } from './support/portal-client';
+import { StaffAgent } from './support/staff-agent';
 import { testDatabaseUrl } from './support/test-database';
 
 jest.setTimeout(60_000);
@@ -57,28 +57,6 @@ function sodaiGomi(
     submittedAt: new Date().toISOString(),
     ...overrides,
   };
-}
-
-/** A staff member's browser: keeps cookies and reads the CSRF token of each page. */
-class StaffAgent {
-  readonly agent: ReturnType<typeof request.agent>;
-  constructor(baseUrl: string) {
-    this.agent = request.agent(baseUrl);
-  }
-  async csrf(path: string): Promise<string> {
-    return csrfOf((await this.agent.get(path)).text);
-  }
-  async login(loginId: string, password: string) {
-    const csrf = await this.csrf('/login');
-    return this.agent.post('/login').type('form').send({ _csrf: csrf, loginId, password });
-  }
-  async post(pagePath: string, action: string, fields: Record<string, string>) {
-    const csrf = await this.csrf(pagePath);
-    return this.agent
-      .post(action)
-      .type('form')
-      .send({ _csrf: csrf, ...fields });
-  }
 }
 
 describe('back office over HTTP', () => {
