@@ -14,6 +14,7 @@ import { TransferAuthGuard } from './transfer/transfer-auth.guard';
 import { PagesController } from './pages/pages.controller';
 import { HealthController } from './pages/health.controller';
 import { DraftPurgeService } from './drafts/draft-purge.service';
+import { ResidentDrafts } from './pages/resident-drafts.service';
 import { CardSessionsService } from './card-sessions/card-sessions.service';
 import { SignerApiService, type PortalTrust } from './card-sessions/signer-api.service';
 import { SignerApiController } from './card-sessions/signer-api.controller';
@@ -51,6 +52,7 @@ export class PortalModule {
         },
         FormsRegistry,
         DraftsService,
+        ResidentDrafts,
         DraftPurgeService,
         ApplicationsService,
         TransferService,

@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ResidentDrafts } from '../pages/resident-drafts.service';
 import QRCode from 'qrcode';
 import { FormsRegistry } from '../forms/forms-registry.service';
 import { DraftsService } from '../drafts/drafts.service';
@@ -25,6 +26,7 @@ export class HandoffController {
   constructor(
     private readonly registry: FormsRegistry,
     private readonly drafts: DraftsService,
+    private readonly residentDrafts: ResidentDrafts,
     private readonly applications: ApplicationsService,
     private readonly sessions: CardSessionsService,
     @Inject(PORTAL_CONFIG) private readonly config: PortalConfig,
@@ -53,8 +55,7 @@ export class HandoffController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const form = this.registry.form(code, formId);
-    const draft = await this.drafts.get(readDraftId(req, form), form);
+    const { form, draft } = await this.residentDrafts.load(code, formId, req);
     const frozen = await this.applications.freeze(form, draft);
     if (!frozen.ok) {
       void reply.redirect(`${formPath(form)}/confirm`, 303);
@@ -72,8 +73,7 @@ export class HandoffController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const form = this.registry.form(code, formId);
-    const draft = await this.drafts.get(readDraftId(req, form), form);
+    const { draft } = await this.residentDrafts.load(code, formId, req);
     const session = await this.sessions.forPage(id, draft);
     const token = await this.sessions.refresh(session);
     await this.renderHandoff(reply, code, formId, session, token);

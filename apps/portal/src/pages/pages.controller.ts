@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Post, Render, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ResidentDrafts } from './resident-drafts.service';
 import { FormsRegistry } from '../forms/forms-registry.service';
 import { DraftsService } from '../drafts/drafts.service';
 import { ApplicationsService, needsSignature } from '../applications/applications.service';
@@ -23,6 +24,7 @@ export class PagesController {
   constructor(
     private readonly registry: FormsRegistry,
     private readonly drafts: DraftsService,
+    private readonly residentDrafts: ResidentDrafts,
     private readonly applications: ApplicationsService,
   ) {}
 
@@ -99,8 +101,7 @@ export class PagesController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const form = this.registry.form(code, formId);
-    const draft = await this.drafts.get(readDraftId(req, form), form);
+    const { form, draft } = await this.residentDrafts.load(code, formId, req);
     const index = Number(n) - 1;
     this.drafts.step(form, draft, index);
     const justRead = (req.query as Record<string, string | undefined>).cardface === '1';
@@ -118,8 +119,7 @@ export class PagesController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const form = this.registry.form(code, formId);
-    const draft = await this.drafts.get(readDraftId(req, form), form);
+    const { form, draft } = await this.residentDrafts.load(code, formId, req);
     const index = Number(n) - 1;
     const input = await readStepInput(req);
     const errors = await this.drafts.saveStep(form, draft, index, input.step);
@@ -149,8 +149,7 @@ export class PagesController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const form = this.registry.form(code, formId);
-    const draft = await this.drafts.get(readDraftId(req, form), form);
+    const { form, draft } = await this.residentDrafts.load(code, formId, req);
     const steps = this.drafts.steps(form, draft);
     if (draft.maxStep < steps.length) {
       void reply.redirect(`${formPath(form)}/steps/${draft.maxStep + 1}`, 303);
@@ -180,8 +179,7 @@ export class PagesController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const form = this.registry.form(code, formId);
-    const draft = await this.drafts.get(readDraftId(req, form), form);
+    const { form, draft } = await this.residentDrafts.load(code, formId, req);
     const result = await this.applications.submit(form, draft);
     if (!result.ok) {
       const steps = this.drafts.steps(form, draft);
