@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -5,13 +6,25 @@ import { PassThrough } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '@madoguchi/common';
+import { sha256DigestInfo } from '@madoguchi/jpki';
 import type { SimulatedJlis } from '@madoguchi/virtual-card';
 import { DataSource } from 'typeorm';
 import { hashToken } from '../../apps/portal/src/card-sessions/card-sessions.service';
 import { PortalConfig } from '../../apps/portal/src/config/portal.config';
 import { CardSessionEntity } from '../../apps/portal/src/database/entities/card-session.entity';
 import { createPortalApp } from '../../apps/portal/src/portal-app.factory';
-import { EXIT_CODE, runSignerCli, SignerErrorCode } from '../../apps/signer/src';
+import { createBackofficeApp } from '../../apps/backoffice/src/backoffice.app';
+import { loadBackofficeConfig } from '../../apps/backoffice/src/config/backoffice.config';
+import { StaffService } from '../../apps/backoffice/src/staff/staff.service';
+import { PullWorker } from '../../apps/backoffice/src/transfer/pull.worker';
+import {
+  EXIT_CODE,
+  runSignerCli,
+  SignerApiClient,
+  SignerError,
+  SignerErrorCode,
+  toSessionApiUrl,
+} from '../../apps/signer/src';
 import { freePort, HOLDER, issueCard, startJlis } from '../support/signing-env';
 import { testDatabaseUrl } from '../support/test-database';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, PageAudit } from './support/page-audit';
@@ -21,6 +34,8 @@ const ROOT = resolve(__dirname, '..', '..');
 const SCREENSHOTS = join(ROOT, 'tmp', 'screenshots', 'signing');
 const CARDFACE = '/m/990019/forms/test-cardface';
 const SIGNED = '/m/990019/forms/test-signed';
+const TRANSFER_KEY = 'browser-test-transfer-key-0123456789abcdef';
+const STAFF_PASSWORD = 'a long reviewer password';
 
 /**
  * Issue 4 §9: a resident on a PC (chromium, 1280×800) reads the card face and signs; the QR code on the page is
@@ -29,6 +44,8 @@ const SIGNED = '/m/990019/forms/test-signed';
  */
 describe('card-face reading and signing from a PC, the card app run against the QR code', () => {
   let app: NestFastifyApplication;
+  let backoffice: NestFastifyApplication;
+  let backofficeBase: string;
   let base: string;
   let dir: string;
   let jlis: SimulatedJlis;
@@ -51,13 +68,40 @@ describe('card-face reading and signing from a PC, the card app run against the 
       PORTAL_DATABASE_URL: await testDatabaseUrl('signing_browser', dir),
       PORTAL_DATA_DIR: dir,
       FORMS_DIR: join(ROOT, 'test', 'fixtures', 'forms'),
-      TRANSFER_KEY: 'browser-test-transfer-key-0123456789abcdef',
+      TRANSFER_KEY,
       JPKI_TRUST_ANCHORS: started.rootFile,
       JPKI_INTERMEDIATES: started.signCaFile,
       JPKI_ACCEPT_TEST_CERTIFICATES: 'true',
     });
     app = await createPortalApp(config);
     await app.listen(port, '127.0.0.1');
+    // The back office beside it, as the launcher runs it: its own database, trust store and revocation check.
+    const backofficePort = await freePort();
+    backofficeBase = `http://127.0.0.1:${backofficePort}`;
+    backoffice = await createBackofficeApp(
+      loadBackofficeConfig({
+        NODE_ENV: 'test',
+        BACKOFFICE_PORT: String(backofficePort),
+        BACKOFFICE_DATABASE_URL: await testDatabaseUrl('signing_browser_backoffice', dir),
+        BACKOFFICE_DATA_DIR: join(dir, 'backoffice'),
+        PORTAL_TRANSFER_URL: base,
+        FORMS_DIR: join(ROOT, 'test', 'fixtures', 'forms'),
+        TRANSFER_KEY,
+        JPKI_TRUST_ANCHORS: started.rootFile,
+        JPKI_INTERMEDIATES: started.signCaFile,
+        JPKI_ACCEPT_TEST_CERTIFICATES: 'true',
+      }),
+      { isWorkerManual: true, logger: false, announceFirstAdmin: () => undefined },
+    );
+    await backoffice.listen(backofficePort, '127.0.0.1');
+    await backoffice.get(StaffService).createUser({
+      loginId: 'reviewer',
+      displayName: '審査 担当',
+      password: STAFF_PASSWORD,
+      role: 'reviewer',
+      municipalityCode: '990019',
+      mustChangePassword: false,
+    });
     context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
       executablePath: CHROMIUM_PATH,
       args: CHROMIUM_ARGS,
@@ -74,6 +118,7 @@ describe('card-face reading and signing from a PC, the card app run against the 
       console.log(audit.report());
     }
     await context?.close();
+    await backoffice?.close();
     await app?.close();
     await closeJlis?.();
     rmSync(dir, { recursive: true, force: true });
@@ -85,6 +130,44 @@ describe('card-face reading and signing from a PC, the card app run against the 
     await go();
     await navigated;
     await audit.check(name);
+  }
+
+  /**
+   * A reviewer's browser tab on the back office (its own origin, so its own audit): log in, open the application
+   * from the list, and return the verdict panel of its detail page.
+   */
+  async function reviewInBackoffice(receipt: string) {
+    const staffPage = await context.newPage();
+    const staffAudit = new PageAudit(staffPage, backofficeBase, join(SCREENSHOTS, 'backoffice'));
+    const go = async (name: string, action: () => Promise<unknown>) => {
+      staffAudit.beginPage();
+      const navigated = staffPage.waitForEvent(
+        'framenavigated',
+        (f) => f === staffPage.mainFrame(),
+      );
+      await action();
+      await navigated;
+      await staffAudit.check(name);
+    };
+    try {
+      await go('login', () => staffPage.goto(`${backofficeBase}/login`));
+      await staffPage.getByLabel('ログインID').fill('reviewer');
+      await staffPage.getByLabel('パスワード').fill(STAFF_PASSWORD);
+      await go('list', () => staffPage.getByRole('button', { name: 'ログイン' }).click());
+      expect(new URL(staffPage.url()).pathname).toBe('/applications');
+      await go('detail', () => staffPage.getByRole('link', { name: receipt }).click());
+      const verdict = staffPage.locator('[data-indication]');
+      return {
+        indication: await verdict.getAttribute('data-indication'),
+        text: (await verdict.textContent()) ?? '',
+        checks: await staffPage.locator('table.checks tbody tr').count(),
+        failedChecks: await staffPage.locator('table.checks tbody tr', { hasText: '✖' }).count(),
+        audit: staffAudit,
+      };
+    } finally {
+      console.log(staffAudit.report());
+      await staffPage.close();
+    }
   }
 
   async function cardFile(jlisOfCard = jlis): Promise<{ file: string; signSerial: string }> {
@@ -197,6 +280,17 @@ describe('card-face reading and signing from a PC, the card app run against the 
 
     expect(audit.foreignRequests).toEqual([]);
     expect(audit.blocking()).toEqual([]);
+
+    // The back office pulls it, verifies it again with its own trust store, and shows it as verified.
+    const pulled = await backoffice.get(PullWorker).runOnce();
+    expect(pulled).toMatchObject({ stored: 1, failed: 0 });
+    const review = await reviewInBackoffice(receipt);
+    expect(review.indication).toBe('TOTAL-PASSED');
+    expect(review.text).toContain('検証成功');
+    expect(review.checks).toBeGreaterThanOrEqual(10);
+    expect(review.failedChecks).toBe(0);
+    expect(review.audit.foreignRequests).toEqual([]);
+    expect(review.audit.blocking()).toEqual([]);
   });
 
   it('wrong password twice, then right: the app counts the tries down and the page ends with the receipt', async () => {
@@ -254,6 +348,74 @@ describe('card-face reading and signing from a PC, the card app run against the 
 
     expect(sut.code).toBe(EXIT_CODE[SignerErrorCode.SignatureRefused]);
     expect(await statusMessage()).toContain('署名用電子証明書を確認できませんでした');
+  });
+
+  /**
+   * A hostile card app: the reference app's own HTTP client (SignerApiClient, as apps/signer uses it) against the
+   * URL in the QR code, but the card does something other than sign what the portal asked. The portal must refuse
+   * the assembled CMS (422 SIGNATURE_INVALID), and the PC page must say so without moving on to a receipt.
+   */
+  async function hostileSigning(
+    name: string,
+    misbehave: (api: SignerApiClient) => Promise<Buffer>,
+  ): Promise<SignerError> {
+    const api = new SignerApiClient(toSessionApiUrl(await openSigning(name)));
+    const session = await api.getSession();
+    expect(session).toMatchObject({ kind: 'sign', status: 'open' });
+    const signature = await misbehave(api);
+    const refused = await api.postSignature(signature).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(SignerError);
+    return refused as SignerError;
+  }
+
+  async function expectSignatureRefusedOnPc(name: string, refused: SignerError): Promise<void> {
+    expect(refused.code).toBe(SignerErrorCode.SignatureRefused);
+    expect(refused.details).toMatchObject({ status: 422, portalError: 'SIGNATURE_INVALID' });
+    expect(await statusMessage()).toContain(
+      '電子署名を確認できませんでした。もう一度署名してください。',
+    );
+    expect(new URL(page.url()).pathname).not.toMatch(/^\/status\//);
+    await audit.check(name);
+    expect(new URL(page.url()).pathname).not.toMatch(/^\/status\//);
+  }
+
+  it("a raw signature over another document's DigestInfo: 422 SIGNATURE_INVALID, the PC page says so and shows no receipt", async () => {
+    const { jpki } = await issueCard(jlis);
+    const another = createHash('sha256').update('{"formId":"another-document"}').digest();
+
+    const refused = await hostileSigning('other-digest', async (api) => {
+      await jpki.selectJpkiAp();
+      await jpki.verifySignPassword(HOLDER.signPassword);
+      const asked = await api.postCertificate(await jpki.readSigningCertificate());
+      const forged = sha256DigestInfo(another);
+      expect(forged.subarray(0, 19).toString('hex')).toBe('3031300d060960864801650304020105000420');
+      expect(forged.equals(asked)).toBe(false);
+      return jpki.signWithSigningKey(forged);
+    });
+
+    await expectSignatureRefusedOnPc('other-digest-message', refused);
+  });
+
+  it('a certificate swapped between the phases (card A presented, card B signs): 422 SIGNATURE_INVALID, no receipt', async () => {
+    const presented = await issueCard(jlis);
+    const signing = await issueCard(jlis);
+
+    const refused = await hostileSigning('swapped', async (api) => {
+      await presented.jpki.selectJpkiAp();
+      await presented.jpki.verifySignPassword(HOLDER.signPassword);
+      const certificateA = await presented.jpki.readSigningCertificate();
+      const digestInfo = await api.postCertificate(certificateA);
+      await signing.jpki.selectJpkiAp();
+      await signing.jpki.verifySignPassword(HOLDER.signPassword);
+      // Card B's certificate is itself valid and trusted: only the pairing is wrong.
+      expect((await signing.jpki.readSigningCertificate()).equals(certificateA)).toBe(false);
+      return signing.jpki.signWithSigningKey(digestInfo);
+    });
+
+    await expectSignatureRefusedOnPc('swapped-message', refused);
   });
 
   it('an expired QR code: after 「QRコードを更新する」 the old one is refused and the new one works', async () => {
