@@ -1,12 +1,11 @@
 import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import {
   children,
-  decodeOid,
+  decodeOtherNames,
   decodeTime,
   expectTag,
   oidOf,
   parseDer,
-  readNodeAt,
   Tag,
   type DerNode,
 } from './der';
@@ -298,23 +297,8 @@ export class ParsedCertificate {
   }
 
   private readOtherNames(): Map<string, string> {
-    const out = new Map<string, string>();
     const ext = this.extensions.get(Oid.subjectAltName);
-    if (!ext) {
-      return out;
-    }
-    for (const name of children(expectTag(parseDer(ext.value), Tag.Sequence, 'GeneralNames'))) {
-      if (name.tag !== 0xa0) {
-        continue;
-      }
-      const [typeId, explicit] = children(name);
-      const value = readNodeAt(expectTag(explicit, 0xa0, 'otherName value').content, 0);
-      out.set(
-        decodeOid(expectTag(typeId, Tag.Oid, 'type-id').content),
-        expectTag(value, Tag.Utf8String, 'otherName UTF8String').content.toString('utf8'),
-      );
-    }
-    return out;
+    return ext ? decodeOtherNames(ext.value) : new Map<string, string>();
   }
 
   /** True when `issuer`'s key signed this certificate and the names chain (RFC 5280 §6.1.3 (a)(1), (a)(4)). */

@@ -1,8 +1,10 @@
 import { PkiError, PkiErrorCode } from './pki.error';
 
 /**
- * A strict DER reader (X.690 §10) that keeps the raw bytes of every element, and the few writers this lib needs.
- * Signatures cover exact bytes (RFC 5652 §5.4, RFC 5280 §4.1.1.3), so we slice them rather than re-encode.
+ * A strict DER reader (X.690 §10) that keeps the raw bytes of every element, and a small DER writer. Signatures
+ * cover exact bytes (RFC 5652 §5.4, RFC 5280 §4.1.1.3), so we slice them rather than re-encode. The simulated J-LIS
+ * (libs/virtual-card) builds its certificates, CRLs and OCSP responses with the same writer: the J-LIS profile needs
+ * byte-level control over string types, tag classes and extension order.
  */
 export interface DerNode {
   tag: number;
@@ -20,6 +22,8 @@ export const Tag = {
   Oid: 0x06,
   Enumerated: 0x0a,
   Utf8String: 0x0c,
+  PrintableString: 0x13,
+  Ia5String: 0x16,
   UtcTime: 0x17,
   GeneralizedTime: 0x18,
   Sequence: 0x30,
@@ -114,18 +118,20 @@ export function decodeOid(content: Buffer): string {
 }
 
 function decodeOidUncached(content: Buffer): string {
-  const parts: number[] = [];
-  let value = 0;
+  if ((content[content.length - 1] & 0x80) !== 0) {
+    malformed('OID ends inside a sub-identifier');
+  }
+  const arcs: bigint[] = [];
+  let value = 0n;
   for (const byte of content) {
-    value = value * 128 + (byte & 0x7f);
+    value = (value << 7n) | BigInt(byte & 0x7f);
     if ((byte & 0x80) === 0) {
-      parts.push(value);
-      value = 0;
+      arcs.push(value);
+      value = 0n;
     }
   }
-  const first = parts.shift() ?? 0;
-  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
-  return [...head, ...parts].join('.');
+  const first = arcs[0] < 80n ? arcs[0] / 40n : 2n;
+  return [first, arcs[0] - first * 40n, ...arcs.slice(1)].join('.');
 }
 
 export function oidOf(node: DerNode | undefined, what: string): string {
@@ -174,29 +180,99 @@ export const octetString = (value: Buffer): Buffer => tlv(Tag.OctetString, value
 export const derNull = (): Buffer => Buffer.from([Tag.Null, 0x00]);
 
 export function oid(dotted: string): Buffer {
-  const parts = dotted.split('.').map(Number);
-  const bytes: number[] = [];
-  const push = (value: number): void => {
-    const group: number[] = [value & 0x7f];
-    for (let rest = Math.floor(value / 128); rest > 0; rest = Math.floor(rest / 128)) {
-      group.unshift((rest & 0x7f) | 0x80);
+  const arcs = dotted.split('.').map((arc) => BigInt(arc));
+  const out: number[] = [];
+  const push = (value: bigint): void => {
+    const group: number[] = [Number(value & 0x7fn)];
+    for (let rest = value >> 7n; rest > 0n; rest >>= 7n) {
+      group.unshift(Number((rest & 0x7fn) | 0x80n));
     }
-    bytes.push(...group);
+    out.push(...group);
   };
-  push(parts[0] * 40 + parts[1]);
-  parts.slice(2).forEach(push);
-  return tlv(Tag.Oid, Buffer.from(bytes));
+  push(arcs[0] * 40n + arcs[1]);
+  arcs.slice(2).forEach(push);
+  return tlv(Tag.Oid, Buffer.from(out));
 }
 
 export function smallInteger(value: number): Buffer {
   return tlv(Tag.Integer, Buffer.from([value]));
 }
 
+export const utf8String = (value: string): Buffer =>
+  tlv(Tag.Utf8String, Buffer.from(value, 'utf8'));
+export const printableString = (value: string): Buffer =>
+  tlv(Tag.PrintableString, Buffer.from(value, 'ascii'));
+export const ia5String = (value: string): Buffer => tlv(Tag.Ia5String, Buffer.from(value, 'ascii'));
+export const derTrue = (): Buffer => Buffer.from([Tag.Boolean, 0x01, 0xff]);
+export const enumerated = (value: number): Buffer => tlv(Tag.Enumerated, Buffer.from([value]));
+
+/** Context-specific tag: constructed for EXPLICIT and constructed IMPLICIT, primitive for IMPLICIT primitives. */
+export const contextTag = (n: number, content: Buffer, isConstructed = true): Buffer =>
+  tlv((isConstructed ? 0xa0 : 0x80) | n, content);
+
+/** INTEGER from unsigned big-endian magnitude bytes, or from a small non-negative number. */
+export function integer(value: Buffer | number): Buffer {
+  let bytes: Buffer;
+  if (typeof value === 'number') {
+    const hex = value.toString(16);
+    bytes = Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+  } else {
+    bytes = value;
+  }
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) {
+    start++;
+  }
+  bytes = bytes.subarray(start);
+  if (bytes.length === 0) {
+    bytes = Buffer.from([0]);
+  }
+  return tlv(Tag.Integer, bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+}
+
+/** BIT STRING; for named-bit lists (keyUsage) pass the trailing unused bit count (X.690 §11.2.2). */
+export const bitString = (value: Buffer, unusedBits = 0): Buffer =>
+  tlv(Tag.BitString, Buffer.from([unusedBits]), value);
+
+const timeDigits = (date: Date): string => date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+
+/** RFC 5280 §4.1.2.5.2: GeneralizedTime without fractions, always Zulu. */
+export const generalizedTime = (date: Date): Buffer =>
+  tlv(Tag.GeneralizedTime, Buffer.from(`${timeDigits(date)}Z`, 'latin1'));
+
 /** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
 export function encodeTime(date: Date): Buffer {
-  const iso = date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const year = date.getUTCFullYear();
   return year >= 1950 && year < 2050
-    ? tlv(Tag.UtcTime, Buffer.from(`${iso.slice(2)}Z`, 'latin1'))
-    : tlv(Tag.GeneralizedTime, Buffer.from(`${iso}Z`, 'latin1'));
+    ? tlv(Tag.UtcTime, Buffer.from(`${timeDigits(date).slice(2)}Z`, 'latin1'))
+    : generalizedTime(date);
+}
+
+/** INTEGER content as upper-case hex without leading zero octets (how serials are named here). */
+export function integerHex(node: DerNode): string {
+  expectTag(node, Tag.Integer, 'INTEGER');
+  return normaliseSerialHex(node.content.toString('hex'));
+}
+
+export function normaliseSerialHex(hex: string): string {
+  const clean = hex.replace(/[:\s]/g, '').toUpperCase();
+  const stripped = clean.replace(/^(00)+/, '');
+  return stripped === '' ? '00' : stripped.length % 2 ? `0${stripped}` : stripped;
+}
+
+/** SAN otherNames `[0] { type-id, [0] EXPLICIT UTF8String }` as oid → string (RFC 5280 §4.2.1.6). */
+export function decodeOtherNames(subjectAltName: Buffer): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of children(expectTag(parseDer(subjectAltName), Tag.Sequence, 'GeneralNames'))) {
+    if (name.tag !== 0xa0) {
+      continue;
+    }
+    const [typeId, explicit] = children(name);
+    const value = readNodeAt(expectTag(explicit, 0xa0, 'otherName value').content, 0);
+    out.set(
+      oidOf(typeId, 'otherName type-id'),
+      expectTag(value, Tag.Utf8String, 'otherName UTF8String').content.toString('utf8'),
+    );
+  }
+  return out;
 }

@@ -31,3 +31,4 @@ export {
   type TrustStore,
   type TrustStoreSettings,
 } from './trust-store';
+export * as der from './der';

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { contextTag, enumerated, integer, sequence, x509Time } from './der';
+import { der } from '@madoguchi/pki';
 import { RevocationReasonCode, type RevocationReason } from './revocation-reason';
 import {
   authorityKeyIdentifier,
@@ -9,6 +9,8 @@ import {
   sha256WithRsa,
   signedStructure,
 } from './x509';
+
+const { contextTag, encodeTime, enumerated, integer, sequence } = der;
 
 export interface RevokedEntry {
   /** Upper-case hex. */
@@ -37,7 +39,7 @@ export function buildCrl(p: CrlParameters): Buffer {
         : [encodeExtensions([extension(Oid.crlReason, false, enumerated(code))])];
     return sequence(
       integer(Buffer.from(entry.serial, 'hex')),
-      x509Time(entry.at),
+      encodeTime(entry.at),
       ...entryExtensions,
     );
   });
@@ -46,8 +48,8 @@ export function buildCrl(p: CrlParameters): Buffer {
     integer(1),
     sha256WithRsa(),
     p.issuerName,
-    x509Time(p.thisUpdate),
-    x509Time(p.nextUpdate),
+    encodeTime(p.thisUpdate),
+    encodeTime(p.nextUpdate),
     ...(entries.length > 0 ? [sequence(...entries)] : []),
     contextTag(
       0,

@@ -1,27 +1,11 @@
 import { DomainError } from '@madoguchi/common';
-import {
-  children,
-  decodeOid,
-  decodeTime,
-  DerError,
-  expectTag,
-  integerHex,
-  parseDer,
-  readNode,
-  Tag,
-  type DerNode,
-} from './der';
+import { der, JpkiOtherNameOid, PkiError, PkiErrorCode } from '@madoguchi/pki';
 import { certificateParts, GeneralName, generalNames, Oid } from './x509';
 
-/** JPKI.md §4.2: SAN otherName type ids, arc 1.2.392.200149.8.5.5. */
-export const JpkiOtherNameOid = {
-  name: '1.2.392.200149.8.5.5.1',
-  nameSubstitutes: '1.2.392.200149.8.5.5.2',
-  sex: '1.2.392.200149.8.5.5.3',
-  birthdate: '1.2.392.200149.8.5.5.4',
-  address: '1.2.392.200149.8.5.5.5',
-  addressSubstitutes: '1.2.392.200149.8.5.5.6',
-} as const;
+const { children, decodeOid, decodeOtherNames, decodeTime, expectTag, integerHex, Tag } = der;
+type DerNode = der.DerNode;
+
+export { JpkiOtherNameOid };
 
 /** JPKI.md §4.2/§4.3: the real policies are ...8.5.1.1.20 (signing) and ...8.5.1.3.30 (authentication). */
 export const JpkiPolicyOid = {
@@ -211,21 +195,6 @@ export function certificateExtensions(
   return out;
 }
 
-/** Reads the SAN otherNames `[0] { OID, [0] EXPLICIT UTF8String }` into oid → string. */
-export function decodeOtherNames(subjectAltName: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const name of children(expectTag(parseDer(subjectAltName), Tag.Sequence, 'GeneralNames'))) {
-    if (name.tag !== 0xa0) {
-      continue;
-    }
-    const [typeId, explicit] = children(name);
-    const typeOid = decodeOid(expectTag(typeId, Tag.Oid, 'otherName type-id').content);
-    const value = readNode(expectTag(explicit, 0xa0, 'otherName value').content);
-    out.set(typeOid, expectTag(value, Tag.Utf8String, 'UTF8String').content.toString('utf8'));
-  }
-  return out;
-}
-
 /**
  * Reads the basic four details J-LIS certified into a signing certificate (JPKI.md §4.2). Checks the structure and
  * the value formats only: whether the certificate is trustworthy is the verifier's business.
@@ -237,7 +206,7 @@ export function parseJpkiSigningCertificate(der: Buffer): JpkiSigningCertificate
     parts = certificateParts(der);
     extensions = certificateExtensions(der);
   } catch (error) {
-    if (error instanceof DerError) {
+    if (error instanceof PkiError && error.code === PkiErrorCode.Malformed) {
       throw new JpkiProfileError(JpkiProfileErrorCode.NotACertificate, error.message);
     }
     throw error;
@@ -247,7 +216,7 @@ export function parseJpkiSigningCertificate(der: Buffer): JpkiSigningCertificate
   try {
     otherNames = san ? decodeOtherNames(san.value) : new Map<string, string>();
   } catch (error) {
-    if (error instanceof DerError) {
+    if (error instanceof PkiError && error.code === PkiErrorCode.Malformed) {
       throw new JpkiProfileError(JpkiProfileErrorCode.BadValue, `subjectAltName: ${error.message}`);
     }
     throw error;

@@ -1,17 +1,10 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
-import {
-  children,
-  contextTag,
-  derNull,
-  integer,
-  octetString,
-  oid,
-  parseDer,
-  sequence,
-} from './der';
+import { der } from '@madoguchi/pki';
 import { answerOcsp, parseOcspRequest, type OcspAuthority } from './ocsp.responder';
 import { encodeName, Oid, publicKeyBits } from './x509';
+
+const { children, contextTag, derNull, integer, octetString, oid, parseDer, sequence } = der;
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const caSubject = encodeName([

@@ -1,10 +1,12 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import {
+import { der, PkiError, PkiErrorCode } from '@madoguchi/pki';
+import { RevocationReasonCode, type RevocationReason } from './revocation-reason';
+import { Oid, signedStructure } from './x509';
+
+const {
   children,
   contextTag,
   decodeOid,
-  DerError,
-  DerErrorCode,
   enumerated,
   expectTag,
   generalizedTime,
@@ -14,10 +16,8 @@ import {
   parseDer,
   sequence,
   Tag,
-  type DerNode,
-} from './der';
-import { RevocationReasonCode, type RevocationReason } from './revocation-reason';
-import { Oid, signedStructure } from './x509';
+} = der;
+type DerNode = der.DerNode;
 
 /** RFC 6960 §4.2.1 OCSPResponseStatus. */
 export const OcspResponseStatus = {
@@ -74,7 +74,7 @@ export function ocspStatusOnly(status: Exclude<OcspResponseStatusName, 'successf
 }
 
 function malformed(message: string): never {
-  throw new DerError(DerErrorCode.UnexpectedTag, message);
+  throw new PkiError(PkiErrorCode.Malformed, message);
 }
 
 /** OCSPRequest ::= SEQUENCE { tbsRequest, optionalSignature [0] } (RFC 6960 §4.1.1). */
@@ -162,7 +162,7 @@ export function answerOcsp(
   try {
     parsed = parseOcspRequest(request);
   } catch (error) {
-    if (error instanceof DerError) {
+    if (error instanceof PkiError && error.code === PkiErrorCode.Malformed) {
       return ocspStatusOnly('malformedRequest');
     }
     throw error;

@@ -9,7 +9,7 @@ import {
 } from 'node:crypto';
 import { promisify } from 'node:util';
 import { buildCrl } from './crl.builder';
-import { normaliseSerialHex } from './der';
+import { der } from '@madoguchi/pki';
 import {
   assertBasicFour,
   encodeBasicFourSubjectAltName,
@@ -60,6 +60,8 @@ import {
   type DistinguishedName,
   type Extension,
 } from './x509';
+
+const { normaliseSerialHex } = der;
 
 const generateRsaKeyPair = promisify(generateKeyPair);
 

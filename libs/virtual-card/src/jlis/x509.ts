@@ -1,24 +1,26 @@
 import { createHash, sign, type KeyObject } from 'node:crypto';
-import {
+import { der } from '@madoguchi/pki';
+
+const {
   bitString,
   children,
   contextTag,
   derNull,
   derTrue,
+  encodeTime,
   expectTag,
   ia5String,
   integer,
-  oid,
   octetString,
+  oid,
   parseDer,
   printableString,
   sequence,
-  set,
+  setOf,
   Tag,
   utf8String,
-  x509Time,
-  type DerNode,
-} from './der';
+} = der;
+type DerNode = der.DerNode;
 
 export const Oid = {
   sha256WithRsa: '1.2.840.113549.1.1.11',
@@ -67,7 +69,7 @@ const attributeOids: Record<AttributeKind, string> = {
 export function encodeName(dn: DistinguishedName): Buffer {
   return sequence(
     ...dn.map(([kind, value]) =>
-      set(
+      setOf(
         sequence(
           oid(attributeOids[kind]),
           kind === 'C' ? printableString(value) : utf8String(value),
@@ -174,7 +176,7 @@ export function buildCertificate(template: CertificateTemplate, issuerKey: KeyOb
     integer(template.serial),
     sha256WithRsa(),
     template.issuer,
-    sequence(x509Time(template.notBefore), x509Time(template.notAfter)),
+    sequence(encodeTime(template.notBefore), encodeTime(template.notAfter)),
     template.subject,
     template.publicKey,
     contextTag(3, encodeExtensions(template.extensions)),
