@@ -1,5 +1,7 @@
 import { ApplicationEntity } from './entities/application.entity';
 import { ApplicationIdentityEntity } from './entities/application-identity.entity';
+import { ArchiveConnectorEntity } from './entities/archive-connector.entity';
+import { ArchiveDeliveryEntity } from './entities/archive-delivery.entity';
 import { AttachmentEntity } from './entities/attachment.entity';
 import { MunicipalityEntity } from './entities/municipality.entity';
 import { StaffSessionEntity } from './entities/staff-session.entity';
@@ -8,6 +10,7 @@ import { StatusChangeEntity } from './entities/status-change.entity';
 import { StatusOutboxEntity } from './entities/status-outbox.entity';
 import { InitialSchema1763900000000 } from '../migrations/1763900000000-InitialSchema';
 import { ApplicationIdentity1764000000000 } from '../migrations/1764000000000-ApplicationIdentity';
+import { ArchiveDelivery1764600000000 } from '../migrations/1764600000000-ArchiveDelivery';
 
 export const BACKOFFICE_ENTITIES = [
   MunicipalityEntity,
@@ -18,7 +21,13 @@ export const BACKOFFICE_ENTITIES = [
   StatusChangeEntity,
   StatusOutboxEntity,
   ApplicationIdentityEntity,
+  ArchiveConnectorEntity,
+  ArchiveDeliveryEntity,
 ];
 
 /** In order; a committed migration is never edited (STYLE.md). */
-export const BACKOFFICE_MIGRATIONS = [InitialSchema1763900000000, ApplicationIdentity1764000000000];
+export const BACKOFFICE_MIGRATIONS = [
+  InitialSchema1763900000000,
+  ApplicationIdentity1764000000000,
+  ArchiveDelivery1764600000000,
+];

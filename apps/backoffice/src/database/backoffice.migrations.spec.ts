@@ -11,6 +11,8 @@ import { ApplicationEntity } from './entities/application.entity';
 const TABLES = [
   'application',
   'application_identity',
+  'archive_connector',
+  'archive_delivery',
   'attachment',
   'municipality',
   'staff_session',

@@ -1,0 +1,24 @@
+import { ArchiveError, ArchiveErrorCode } from '../archive.error';
+import type { ArchiveConnectorEntity } from '../../database/entities/archive-connector.entity';
+import type { ArchiveTarget } from './archive-target';
+import { FolderTarget } from './folder.target';
+import { WebhookTarget } from './webhook.target';
+
+/** The target a connector's stored settings describe. */
+export function createTarget(
+  connector: Pick<ArchiveConnectorEntity, 'kind' | 'settings' | 'secret'>,
+): ArchiveTarget {
+  const { settings, secret } = connector;
+  switch (connector.kind) {
+    case 'folder':
+      return new FolderTarget(settings.path);
+    case 'webhook':
+      return new WebhookTarget(settings.url, secret ?? '', Number(settings.timeoutMs) || 30_000);
+    case 's3':
+    case 'webdav':
+      throw new ArchiveError(
+        ArchiveErrorCode.BadSettings,
+        `接続先の種類 ${connector.kind} はこの版ではまだ使えません。`,
+      );
+  }
+}

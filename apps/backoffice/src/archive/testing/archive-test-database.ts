@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { testDatabaseUrl } from '../../../../../test/support/test-database';
+import { openBackofficeDatabase } from '../../database/backoffice.database';
+import { ArchiveConnectorEntity } from '../../database/entities/archive-connector.entity';
+import { MunicipalityEntity } from '../../database/entities/municipality.entity';
+import type { ConnectorKind } from '../connectors/connector-settings';
+
+/** A migrated back-office database (SQLite in `dir`, or PostgreSQL with TEST_POSTGRES_URL) with two municipalities. */
+export async function archiveTestDatabase(
+  name: string,
+  dir: string,
+): Promise<{ url: string; db: DataSource }> {
+  const url = await testDatabaseUrl(name, dir);
+  const db = await openBackofficeDatabase(url);
+  await db.getRepository(MunicipalityEntity).insert([
+    { code: '990019', nameJa: 'まどぐち市（デモ）', nameEn: null, createdAt: new Date() },
+    { code: '131016', nameJa: '千代田区', nameEn: null, createdAt: new Date() },
+  ]);
+  return { url, db };
+}
+
+export async function insertConnector(
+  db: DataSource,
+  overrides: Partial<ArchiveConnectorEntity> & {
+    kind: ConnectorKind;
+    settings: Record<string, string>;
+  },
+): Promise<ArchiveConnectorEntity> {
+  const now = new Date();
+  const connector: ArchiveConnectorEntity = {
+    id: randomUUID(),
+    municipalityCode: '990019',
+    name: `connector-${randomUUID().slice(0, 8)}`,
+    format: 'directory',
+    secret: null,
+    formIds: [],
+    isEnabled: true,
+    maxAttempts: 5,
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
+  await db.getRepository(ArchiveConnectorEntity).insert(connector);
+  return connector;
+}
