@@ -72,8 +72,9 @@ export class AppModule {
         },
         {
           provide: ApplicationsService,
-          useFactory: (db: DataSource, blobs: FileBlobStore) => new ApplicationsService(db, blobs),
-          inject: [DataSource, BLOB_STORE],
+          useFactory: (db: DataSource, blobs: FileBlobStore, catalog: FormCatalog) =>
+            new ApplicationsService(db, blobs, catalog),
+          inject: [DataSource, BLOB_STORE, FormCatalog],
         },
         {
           provide: ApplicationIntakeService,

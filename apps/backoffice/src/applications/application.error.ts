@@ -9,6 +9,10 @@ export enum ApplicationErrorCode {
   MessageTooLong = 'STATUS_MESSAGE_TOO_LONG',
   StaleVersion = 'STATUS_STALE_VERSION',
   NotPermitted = 'STATUS_NOT_PERMITTED',
+  AlreadyCorrected = 'STATUS_ALREADY_CORRECTED',
+  AssigneeNotEligible = 'ASSIGNEE_NOT_ELIGIBLE',
+  CommentEmpty = 'COMMENT_EMPTY',
+  CommentTooLong = 'COMMENT_TOO_LONG',
 }
 
 export class ApplicationError extends DomainError<ApplicationErrorCode> {}

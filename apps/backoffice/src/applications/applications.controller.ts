@@ -13,9 +13,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DataSource, In } from 'typeorm';
 import type { StaffContext } from '../auth/staff-context';
-import { StaffUserEntity } from '../database/entities/staff-user.entity';
 import { FormCatalog } from '../forms/form-catalog';
 import { StaffService } from '../staff/staff.service';
 import { applicationErrorMessage } from '../web/error-messages';
@@ -44,7 +42,6 @@ export class ApplicationsController {
     @Inject(ApplicationsService) private readonly applications: ApplicationsService,
     @Inject(StaffService) private readonly staffService: StaffService,
     @Inject(FormCatalog) private readonly forms: FormCatalog,
-    @Inject(DataSource) private readonly db: DataSource,
   ) {}
 
   @Get()
@@ -62,9 +59,10 @@ export class ApplicationsController {
   ) {
     const filter = isApplicationStatus(status) ? status : undefined;
     const { applications, counts } = await this.applications.list(staff, filter);
+    const names = await this.applications.staffNames(applications.map((a) => a.assigneeId));
     return {
       ...(await this.frame(staff)),
-      ...toListView(applications, counts, filter),
+      ...toListView(applications, counts, filter, names),
       isPasswordChanged: changed === 'password',
     };
   }
@@ -76,7 +74,12 @@ export class ApplicationsController {
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
     @Query('changed') changed?: string,
   ) {
-    return { ...(await this.detailModel(staff, id)), isStatusChanged: changed === 'status' };
+    return {
+      ...(await this.detailModel(staff, id)),
+      isStatusChanged: changed === 'status',
+      isAssigned: changed === 'assignee',
+      isCommented: changed === 'comment',
+    };
   }
 
   @Get('applications/:id/attachments/:attachmentId')
@@ -164,15 +167,77 @@ export class ApplicationsController {
     }
   }
 
+  @Post('applications/:id/assignee')
+  async assign(
+    @CurrentStaff() staff: StaffContext,
+    @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
+    @Body() form: { assignee?: unknown },
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    try {
+      await this.applications.assign(staff, id, form.assignee);
+      await reply.redirect(`/applications/${id}?changed=assignee#assignee`, 303);
+    } catch (e) {
+      await this.pageAgain(staff, id, e, reply, { assigneeError: true });
+    }
+  }
+
+  @Post('applications/:id/comments')
+  async comment(
+    @CurrentStaff() staff: StaffContext,
+    @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
+    @Body() form: { body?: unknown },
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    try {
+      await this.applications.comment(staff, id, form.body);
+      await reply.redirect(`/applications/${id}?changed=comment#comments`, 303);
+    } catch (e) {
+      await this.pageAgain(staff, id, e, reply, {
+        commentError: true,
+        typedComment: typeof form.body === 'string' ? form.body : '',
+      });
+    }
+  }
+
+  /** The detail page again after a refused form, with what was typed and what to fix (NotFound / NotPermitted: the error page). */
+  private async pageAgain(
+    staff: StaffContext,
+    id: string,
+    e: unknown,
+    reply: FastifyReply,
+    extra: Record<string, unknown>,
+  ): Promise<void> {
+    if (
+      !(e instanceof ApplicationError) ||
+      e.code === ApplicationErrorCode.NotFound ||
+      e.code === ApplicationErrorCode.NotPermitted
+    ) {
+      throw e;
+    }
+    const model = await this.detailModel(staff, id);
+    await reply.code(400).view('applications/detail', {
+      ...model,
+      ...extra,
+      formError: applicationErrorMessage(e.code),
+    });
+  }
+
   private async detailModel(staff: StaffContext, id: string) {
     const detail = await this.applications.detail(staff, id);
     const form = this.forms.find(detail.application.municipalityCode, detail.application.formId);
-    const ids = [...new Set(detail.history.map((h) => h.changedBy))];
-    const users = ids.length
-      ? await this.db.getRepository(StaffUserEntity).findBy({ id: In(ids) })
+    const assignees = detail.mayReview
+      ? await this.applications.eligibleAssignees(staff, detail.application)
       : [];
-    const names = new Map(users.map((u) => [u.id, u.displayName]));
-    return { ...(await this.frame(staff)), application: toDetailView(detail, form, staff, names) };
+    const names = await this.applications.staffNames([
+      ...detail.history.map((h) => h.changedBy),
+      ...detail.comments.map((c) => c.authorId),
+      detail.application.assigneeId,
+    ]);
+    return {
+      ...(await this.frame(staff)),
+      application: toDetailView(detail, form, staff, names, assignees),
+    };
   }
 
   private async frame(staff: StaffContext) {

@@ -1,14 +1,18 @@
 import type { BlobStore } from '@madoguchi/common';
 import { APPLICATION_STATUSES, type ApplicationStatus } from '@madoguchi/transfer';
-import type { DataSource } from 'typeorm';
-import { canChangeStatus, type StaffContext } from '../auth/staff-context';
+import { In, type DataSource } from 'typeorm';
+import type { StaffContext } from '../auth/staff-context';
 import { ApplicationEntity } from '../database/entities/application.entity';
+import { ApplicationCommentEntity } from '../database/entities/application-comment.entity';
 import { ApplicationIdentityEntity } from '../database/entities/application-identity.entity';
 import { AttachmentEntity } from '../database/entities/attachment.entity';
 import { StatusChangeEntity } from '../database/entities/status-change.entity';
 import { StatusOutboxEntity } from '../database/entities/status-outbox.entity';
+import { StaffUserEntity } from '../database/entities/staff-user.entity';
+import type { FormCatalog } from '../forms/form-catalog';
 import { ApplicationError, ApplicationErrorCode } from './application.error';
-import { checkTransition } from './status-transition';
+import { mayReview } from './review-permission';
+import { checkComment, checkTransition } from './status-transition';
 
 export const LIST_LIMIT = 200;
 
@@ -17,6 +21,24 @@ export interface ApplicationDetail {
   attachments: AttachmentEntity[];
   history: StatusChangeEntity[];
   identity: ApplicationIdentityEntity | null;
+  comments: ApplicationCommentEntity[];
+  /** the form's department (担当課), from the form definition */
+  department: string | undefined;
+  /** whether this staff member may change status, assign and comment */
+  mayReview: boolean;
+  /** the returned application this one corrects, and the correction of this one (ids within the municipality) */
+  links: { corrects: LinkedApplication | null; correctedBy: LinkedApplication | null };
+}
+
+export interface LinkedApplication {
+  receiptNumber: string;
+  /** undefined when the linked receipt number is not (or not yet) in this municipality's back office */
+  id?: string;
+}
+
+export interface Assignee {
+  id: string;
+  displayName: string;
 }
 
 /** Staff's view of the applications. Every query is scoped to the staff member's municipality (ARCHITECTURE.md). */
@@ -24,6 +46,8 @@ export class ApplicationsService {
   constructor(
     private readonly db: DataSource,
     private readonly blobs: BlobStore,
+    /** the form definitions: an application's department comes from its form */
+    private readonly forms?: FormCatalog,
   ) {}
 
   async list(
@@ -55,7 +79,7 @@ export class ApplicationsService {
 
   async detail(staff: StaffContext, id: string): Promise<ApplicationDetail> {
     const application = await this.find(staff, id);
-    const [attachments, history, identity] = await Promise.all([
+    const [attachments, history, identity, comments, links] = await Promise.all([
       this.db.getRepository(AttachmentEntity).find({
         where: { applicationId: application.id },
         order: { fieldId: 'ASC', fileName: 'ASC' },
@@ -65,8 +89,119 @@ export class ApplicationsService {
         order: { id: 'ASC' },
       }),
       this.db.getRepository(ApplicationIdentityEntity).findOneBy({ applicationId: application.id }),
+      this.db.getRepository(ApplicationCommentEntity).find({
+        where: { applicationId: application.id },
+        order: { id: 'ASC' },
+      }),
+      this.links(application),
     ]);
-    return { application, attachments, history, identity };
+    const department = this.departmentOf(application);
+    return {
+      application,
+      attachments,
+      history,
+      identity,
+      comments,
+      department,
+      mayReview: mayReview(staff, department),
+      links,
+    };
+  }
+
+  /** Staff who may be made the assignee of this application: its department's reviewers and the admins. */
+  async eligibleAssignees(staff: StaffContext, application: ApplicationEntity): Promise<Assignee[]> {
+    const department = this.departmentOf(application);
+    const users = await this.db.getRepository(StaffUserEntity).find({
+      where: { municipalityCode: staff.municipalityCode },
+      order: { displayName: 'ASC', loginId: 'ASC' },
+    });
+    return users
+      .filter((u) => mayReview(u, department))
+      .map((u) => ({ id: u.id, displayName: u.displayName }));
+  }
+
+  /**
+   * Makes `assignee` ('me', a staff id, or '' for nobody) the one in charge. Only someone who may review the
+   * application assigns it, and only to someone who may review it too.
+   */
+  async assign(staff: StaffContext, id: string, assignee: unknown): Promise<ApplicationEntity> {
+    const application = await this.find(staff, id);
+    this.ensureMayReview(staff, application);
+    let assigneeId: string | null;
+    if (assignee === 'me') {
+      assigneeId = staff.id;
+    } else if (assignee === '' || assignee === undefined) {
+      assigneeId = null;
+    } else {
+      const eligible = await this.eligibleAssignees(staff, application);
+      const found = eligible.find((e) => e.id === assignee);
+      if (!found) {
+        throw new ApplicationError(
+          ApplicationErrorCode.AssigneeNotEligible,
+          'assignee unknown, of another municipality or not a reviewer of this department',
+        );
+      }
+      assigneeId = found.id;
+    }
+    if (assigneeId === staff.id && !mayReview(staff, this.departmentOf(application))) {
+      throw new ApplicationError(ApplicationErrorCode.AssigneeNotEligible, 'cannot review');
+    }
+    await this.db
+      .getRepository(ApplicationEntity)
+      .update({ id: application.id }, { assigneeId, updatedAt: new Date() });
+    return { ...application, assigneeId };
+  }
+
+  /** An internal comment: staff only, never pushed to the portal. */
+  async comment(staff: StaffContext, id: string, body: unknown): Promise<ApplicationCommentEntity> {
+    const application = await this.find(staff, id);
+    this.ensureMayReview(staff, application);
+    const text = checkComment(body);
+    const comment = this.db.getRepository(ApplicationCommentEntity).create({
+      applicationId: application.id,
+      authorId: staff.id,
+      body: text,
+      createdAt: new Date(),
+    });
+    return this.db.getRepository(ApplicationCommentEntity).save(comment);
+  }
+
+  /** Display names of staff ids (history, comments, assignees); unknown ids are left out. */
+  async staffNames(ids: Iterable<string | null>): Promise<Map<string, string>> {
+    const wanted = [...new Set([...ids].filter((x): x is string => typeof x === 'string'))];
+    const users = wanted.length
+      ? await this.db.getRepository(StaffUserEntity).findBy({ id: In(wanted) })
+      : [];
+    return new Map(users.map((u) => [u.id, u.displayName]));
+  }
+
+  departmentOf(application: ApplicationEntity): string | undefined {
+    return this.forms?.find(application.municipalityCode, application.formId)?.department.ja;
+  }
+
+  private ensureMayReview(staff: StaffContext, application: ApplicationEntity): void {
+    if (!mayReview(staff, this.departmentOf(application))) {
+      throw new ApplicationError(
+        ApplicationErrorCode.NotPermitted,
+        `${staff.role} may not review ${application.formId}`,
+      );
+    }
+  }
+
+  private async links(a: ApplicationEntity): Promise<ApplicationDetail['links']> {
+    const link = async (receiptNumber: string | null): Promise<LinkedApplication | null> => {
+      if (receiptNumber === null) {
+        return null;
+      }
+      const other = await this.db
+        .getRepository(ApplicationEntity)
+        .findOne({ select: { id: true }, where: { receiptNumber, municipalityCode: a.municipalityCode } });
+      return other ? { receiptNumber, id: other.id } : { receiptNumber };
+    };
+    return {
+      corrects: await link(a.correctsReceiptNumber),
+      correctedBy: await link(a.correctedByReceiptNumber),
+    };
   }
 
   /** The signed document's bytes or the .p7s, exactly as stored at pickup (scoped like every other query). */
@@ -113,14 +248,14 @@ export class ApplicationsService {
     id: string,
     input: { to: unknown; message: unknown; expectedVersion: number },
   ): Promise<ApplicationEntity> {
-    if (!canChangeStatus(staff)) {
-      throw new ApplicationError(
-        ApplicationErrorCode.NotPermitted,
-        'this role cannot change status',
-      );
-    }
     const application = await this.find(staff, id);
-    const { to, message } = checkTransition(application.status, input.to, input.message);
+    this.ensureMayReview(staff, application);
+    const { to, message } = checkTransition(
+      application.status,
+      input.to,
+      input.message,
+      application.correctedByReceiptNumber,
+    );
     const now = new Date();
     const version = application.statusVersion + 1;
     await this.db.transaction(async (em) => {
@@ -128,11 +263,14 @@ export class ApplicationsService {
         .createQueryBuilder()
         .update(ApplicationEntity)
         .set({ status: to, statusVersion: version, updatedAt: now })
-        .where('id = :id AND status_version = :expected AND status = :from', {
+        .where(
+          'id = :id AND status_version = :expected AND status = :from AND corrected_by_receipt_number IS NULL',
+          {
           id: application.id,
           expected: input.expectedVersion,
-          from: application.status,
-        })
+            from: application.status,
+          },
+        )
         .execute();
       if (result.affected !== 1) {
         throw new ApplicationError(

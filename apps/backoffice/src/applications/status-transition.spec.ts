@@ -1,6 +1,6 @@
 import { APPLICATION_STATUSES, STATUS_TRANSITIONS } from '@madoguchi/transfer';
 import { ApplicationErrorCode } from './application.error';
-import { checkTransition } from './status-transition';
+import { checkComment, checkTransition, MAX_COMMENT_LENGTH } from './status-transition';
 
 describe('checkTransition', () => {
   it.each([
@@ -56,6 +56,36 @@ describe('checkTransition', () => {
     );
     expect(() => checkTransition('in_review', 'returned', 'あ'.repeat(1001))).toThrow(
       expect.objectContaining({ code: ApplicationErrorCode.MessageTooLong }),
+    );
+  });
+});
+
+describe('checkTransition on a corrected application', () => {
+  it('refuses every change once the correction has arrived, even an otherwise allowed one', () => {
+    for (const to of [...APPLICATION_STATUSES, '']) {
+      expect(() => checkTransition('returned', to, '理由', '20261129-00000001')).toThrow(
+        expect.objectContaining({ code: ApplicationErrorCode.AlreadyCorrected }),
+      );
+    }
+    expect(checkTransition('returned', 'in_review', '', null)).toEqual({ to: 'in_review' });
+  });
+});
+
+describe('checkComment', () => {
+  it('trims and keeps a comment', () => {
+    expect(checkComment('  添付の地図を確認済み。\n ')).toBe('添付の地図を確認済み。');
+  });
+
+  it.each([undefined, null, 42, '', ' \n\t '])('refuses an empty comment (%p)', (body) => {
+    expect(() => checkComment(body)).toThrow(
+      expect.objectContaining({ code: ApplicationErrorCode.CommentEmpty }),
+    );
+  });
+
+  it('counts characters, not UTF-16 units: 2000 of 𠮷 pass, 2001 do not', () => {
+    expect(checkComment('𠮷'.repeat(MAX_COMMENT_LENGTH))).toHaveLength(MAX_COMMENT_LENGTH * 2);
+    expect(() => checkComment('あ'.repeat(MAX_COMMENT_LENGTH + 1))).toThrow(
+      expect.objectContaining({ code: ApplicationErrorCode.CommentTooLong }),
     );
   });
 });

@@ -1,9 +1,7 @@
 import type { FormDefinition, LocalizedText } from '@madoguchi/forms';
 import { APPLICATION_STATUSES, STATUS_LABELS, type ApplicationStatus } from '@madoguchi/transfer';
 import type { ApplicationEntity } from '../database/entities/application.entity';
-import type { StaffContext } from '../auth/staff-context';
-import { canChangeStatus } from '../auth/staff-context';
-import type { ApplicationDetail } from './applications.service';
+import type { ApplicationDetail, Assignee } from './applications.service';
 import { allowedTransitions, STATUSES_NEEDING_MESSAGE } from './status-transition';
 import { toAnswerSections, type AnswerSection } from './to-answer-rows.mapper';
 import { toIdentityView } from './to-identity-view.mapper';
@@ -20,6 +18,9 @@ export interface ApplicationRowView {
   title: LocalizedText;
   status: StatusView;
   submittedAt: string;
+  assignee: string;
+  correctsReceiptNumber: string;
+  correctedByReceiptNumber: string;
 }
 
 function statusView(status: ApplicationStatus): StatusView {
@@ -34,6 +35,7 @@ export function toListView(
   applications: ApplicationEntity[],
   counts: Record<ApplicationStatus, number>,
   filter: ApplicationStatus | undefined,
+  staffNames: Map<string, string> = new Map(),
 ) {
   const total = APPLICATION_STATUSES.reduce((sum, s) => sum + counts[s], 0);
   return {
@@ -51,6 +53,9 @@ export function toListView(
       title: title(a),
       status: statusView(a.status),
       submittedAt: a.submittedAt.toISOString(),
+      assignee: a.assigneeId ? (staffNames.get(a.assigneeId) ?? a.assigneeId) : '',
+      correctsReceiptNumber: a.correctsReceiptNumber ?? '',
+      correctedByReceiptNumber: a.correctedByReceiptNumber ?? '',
     })),
   };
 }
@@ -58,10 +63,12 @@ export function toListView(
 export function toDetailView(
   detail: ApplicationDetail,
   form: FormDefinition | undefined,
-  staff: StaffContext,
+  staff: { id: string },
   staffNames: Map<string, string>,
+  assignees: Assignee[] = [],
 ) {
   const { application: a, attachments, history } = detail;
+  const isClosedByCorrection = a.correctedByReceiptNumber !== null;
   const byPortalId = new Map(attachments.map((x) => [x.portalAttachmentId, x.id]));
   const sections: AnswerSection[] = toAnswerSections(form, a.answers, (id) => byPortalId.get(id));
   const transitions = allowedTransitions(a.status).map((s) => ({
@@ -94,8 +101,22 @@ export function toDetailView(
       at: h.changedAt.toISOString(),
       reason: h.reason ?? '',
     })),
-    canChange: canChangeStatus(staff) && transitions.length > 0,
+    canChange: detail.mayReview && !isClosedByCorrection && transitions.length > 0,
+    mayReview: detail.mayReview,
+    isClosedByCorrection,
     transitions,
+    department: detail.department ?? '',
+    assignee: a.assigneeId
+      ? { name: staffNames.get(a.assigneeId) ?? a.assigneeId, isMe: a.assigneeId === staff.id }
+      : null,
+    assignees: assignees.map((x) => ({ ...x, isCurrent: x.id === a.assigneeId })),
+    comments: detail.comments.map((c) => ({
+      by: staffNames.get(c.authorId) ?? c.authorId,
+      at: c.createdAt.toISOString(),
+      body: c.body,
+    })),
+    corrects: detail.links.corrects,
+    correctedBy: detail.links.correctedBy,
     identity: toIdentityView(detail.identity, enteredBasicFour(form, a.answers)),
   };
 }

@@ -1,4 +1,5 @@
 import { ApplicationEntity } from './entities/application.entity';
+import { ApplicationCommentEntity } from './entities/application-comment.entity';
 import { ApplicationIdentityEntity } from './entities/application-identity.entity';
 import { ArchiveConnectorEntity } from './entities/archive-connector.entity';
 import { ArchiveDeliveryEntity } from './entities/archive-delivery.entity';
@@ -10,6 +11,7 @@ import { StatusChangeEntity } from './entities/status-change.entity';
 import { StatusOutboxEntity } from './entities/status-outbox.entity';
 import { InitialSchema1763900000000 } from '../migrations/1763900000000-InitialSchema';
 import { ApplicationIdentity1764000000000 } from '../migrations/1764000000000-ApplicationIdentity';
+import { ReviewWorkflow1764400000000 } from '../migrations/1764400000000-ReviewWorkflow';
 import { ArchiveDelivery1764600000000 } from '../migrations/1764600000000-ArchiveDelivery';
 
 export const BACKOFFICE_ENTITIES = [
@@ -23,11 +25,13 @@ export const BACKOFFICE_ENTITIES = [
   ApplicationIdentityEntity,
   ArchiveConnectorEntity,
   ArchiveDeliveryEntity,
+  ApplicationCommentEntity,
 ];
 
 /** In order; a committed migration is never edited (STYLE.md). */
 export const BACKOFFICE_MIGRATIONS = [
   InitialSchema1763900000000,
   ApplicationIdentity1764000000000,
+  ReviewWorkflow1764400000000,
   ArchiveDelivery1764600000000,
 ];

@@ -1,5 +1,6 @@
 import type { LocalizedText } from '@madoguchi/forms';
 import { ApplicationErrorCode } from '../applications/application.error';
+import { MAX_COMMENT_LENGTH } from '../applications/status-transition';
 import { AuthErrorCode } from '../auth/auth.error';
 import { MIN_PASSWORD_LENGTH } from '../auth/auth.service';
 
@@ -37,8 +38,25 @@ export function applicationErrorMessage(code: ApplicationErrorCode): LocalizedTe
       };
     case ApplicationErrorCode.NotPermitted:
       return {
-        ja: 'あなたの役割では状態を変更できません。',
-        en: 'Your role cannot change the status.',
+        ja: 'この申請の審査（状態の変更・担当の割り当て・コメント）はできません。担当課の審査者か管理者が行います。',
+        en: 'You cannot review this application (status, assignment, comments). A reviewer of its department or an administrator can.',
+      };
+    case ApplicationErrorCode.AlreadyCorrected:
+      return {
+        ja: 'この申請は申請者が修正して再申請済みです。再申請された申請の方を審査してください。',
+        en: 'The resident has already sent a corrected application. Review the corrected one instead.',
+      };
+    case ApplicationErrorCode.AssigneeNotEligible:
+      return {
+        ja: '選んだ職員には割り当てられません。この申請の担当課の審査者か管理者を選んでください。',
+        en: 'That staff member cannot be assigned. Choose a reviewer of this department or an administrator.',
+      };
+    case ApplicationErrorCode.CommentEmpty:
+      return { ja: 'コメントを入力してください。', en: 'Write a comment.' };
+    case ApplicationErrorCode.CommentTooLong:
+      return {
+        ja: `コメントは${MAX_COMMENT_LENGTH}文字以内にしてください。`,
+        en: `Keep the comment within ${MAX_COMMENT_LENGTH} characters.`,
       };
   }
 }

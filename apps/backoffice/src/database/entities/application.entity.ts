@@ -5,6 +5,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity('application')
 @Index('IDX_application_municipality_status', ['municipalityCode', 'status'])
 @Index('IDX_application_municipality_submitted', ['municipalityCode', 'submittedAt'])
+@Index('IDX_application_municipality_assignee', ['municipalityCode', 'assigneeId'])
 export class ApplicationEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -52,4 +53,16 @@ export class ApplicationEntity {
 
   @Column({ name: 'updated_at', type: Date })
   updatedAt!: Date;
+
+  /** the staff member in charge (a reviewer of the form's department, or an admin); null while unassigned */
+  @Column({ name: 'assignee_id', type: 'varchar', length: 36, nullable: true })
+  assigneeId!: string | null;
+
+  /** the receipt number of the returned (差戻し) application this one corrects */
+  @Column({ name: 'corrects_receipt_number', type: 'varchar', length: 64, nullable: true })
+  correctsReceiptNumber!: string | null;
+
+  /** set on a returned application once the resident's correction has arrived */
+  @Column({ name: 'corrected_by_receipt_number', type: 'varchar', length: 64, nullable: true })
+  correctedByReceiptNumber!: string | null;
 }
