@@ -10,6 +10,7 @@ export enum PortalErrorCode {
   StatusNotFound = 'STATUS_NOT_FOUND',
   AttachmentNotFound = 'ATTACHMENT_NOT_FOUND',
   UploadTooLarge = 'UPLOAD_TOO_LARGE',
+  CorrectionNotOpen = 'CORRECTION_NOT_OPEN',
 }
 
 export class PortalError extends DomainError<PortalErrorCode> {}
@@ -79,6 +80,14 @@ export function residentMessage(code: PortalErrorCode): { status: number; text: 
         text: {
           ja: 'ファイルが大きすぎます。ファイルのサイズを小さくしてから、もう一度添付してください。',
           en: 'The file is too large. Please make it smaller and attach it again.',
+        },
+      };
+    case PortalErrorCode.CorrectionNotOpen:
+      return {
+        status: 409,
+        text: {
+          ja: 'この申請は修正して再申請できる状態ではありません（差戻し中でないか、すでに再申請済みです）。状況確認ページで現在の状況をご確認ください。',
+          en: 'This application cannot be corrected now (it is not returned for correction, or a correction was already sent). Please check its status page.',
         },
       };
   }

@@ -9,6 +9,7 @@ export {
   loadMunicipalityDirectory,
   type LoadedForms,
 } from './forms-directory.loader';
+export { answersToRawValues } from './answers-to-raw';
 export { isConditionMet, effectiveAnswers, visibleSections, visibleFields } from './visibility';
 export {
   validateAnswers,

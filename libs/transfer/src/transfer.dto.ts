@@ -51,6 +51,11 @@ export interface TransferApplication {
   submittedAt: string;
   /** How the resident identified (card-face reading, JPKI signature); absent for forms without identity. */
   identity?: TransferIdentity | null;
+  /**
+   * The receipt number of the returned (差戻し) application this one corrects. The portal sets it only when the
+   * correction was started from that application's status page, i.e. by the holder of its secret.
+   */
+  corrects?: string | null;
 }
 
 /** Card-face details as the card app read them (the individual number is never among them). */
@@ -92,6 +97,11 @@ export interface TransferStatusUpdate {
   message?: string;
   version: number;
   changedAt: string;
+  /**
+   * With 差戻し only: the answers of the returned application (files left out), so that the resident's correction
+   * starts prefilled. The portal keeps them only until the correction is sent or the status moves on.
+   */
+  correction?: { answers: Answers };
 }
 
 export interface TransferStatusRequest {

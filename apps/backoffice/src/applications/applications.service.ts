@@ -109,7 +109,10 @@ export class ApplicationsService {
   }
 
   /** Staff who may be made the assignee of this application: its department's reviewers and the admins. */
-  async eligibleAssignees(staff: StaffContext, application: ApplicationEntity): Promise<Assignee[]> {
+  async eligibleAssignees(
+    staff: StaffContext,
+    application: ApplicationEntity,
+  ): Promise<Assignee[]> {
     const department = this.departmentOf(application);
     const users = await this.db.getRepository(StaffUserEntity).find({
       where: { municipalityCode: staff.municipalityCode },
@@ -193,9 +196,10 @@ export class ApplicationsService {
       if (receiptNumber === null) {
         return null;
       }
-      const other = await this.db
-        .getRepository(ApplicationEntity)
-        .findOne({ select: { id: true }, where: { receiptNumber, municipalityCode: a.municipalityCode } });
+      const other = await this.db.getRepository(ApplicationEntity).findOne({
+        select: { id: true },
+        where: { receiptNumber, municipalityCode: a.municipalityCode },
+      });
       return other ? { receiptNumber, id: other.id } : { receiptNumber };
     };
     return {
@@ -266,8 +270,8 @@ export class ApplicationsService {
         .where(
           'id = :id AND status_version = :expected AND status = :from AND corrected_by_receipt_number IS NULL',
           {
-          id: application.id,
-          expected: input.expectedVersion,
+            id: application.id,
+            expected: input.expectedVersion,
             from: application.status,
           },
         )

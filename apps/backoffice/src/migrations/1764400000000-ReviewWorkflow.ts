@@ -1,11 +1,5 @@
 import { columnTypes } from '@madoguchi/common';
-import {
-  Table,
-  TableColumn,
-  TableIndex,
-  type MigrationInterface,
-  type QueryRunner,
-} from 'typeorm';
+import { Table, TableColumn, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Review workflow (issue 5 §3): the assignee of an application, the link between a returned application and the

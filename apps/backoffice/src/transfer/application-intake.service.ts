@@ -2,7 +2,7 @@ import type { BlobStore } from '@madoguchi/common';
 import type { SignatureVerifier } from '@madoguchi/pki';
 import type { TransferApplication, TransferCardface } from '@madoguchi/transfer';
 import { createHash, randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { ApplicationEntity } from '../database/entities/application.entity';
 import { ApplicationIdentityEntity } from '../database/entities/application-identity.entity';
 import { AttachmentEntity } from '../database/entities/attachment.entity';
@@ -76,7 +76,13 @@ export class ApplicationIntakeService {
           submittedAt: new Date(incoming.submittedAt),
           receivedAt: now,
           updatedAt: now,
+          assigneeId: null,
+          correctsReceiptNumber: incoming.corrects ?? null,
+          correctedByReceiptNumber: null,
         });
+        if (incoming.corrects) {
+          await linkCorrection(em, incoming, now);
+        }
         if (attachments.length > 0) {
           await em.insert(AttachmentEntity, attachments);
         }
@@ -177,6 +183,23 @@ export class ApplicationIntakeService {
   }
 }
 
+/**
+ * The returned application stays 差戻し, marked as corrected by this one (staff see the link both ways, and its
+ * status no longer moves: the review goes on with the correction). Only a returned application of the same
+ * municipality and form, not corrected yet, is marked; the portal proved the resident held its status secret.
+ */
+async function linkCorrection(em: EntityManager, a: TransferApplication, now: Date): Promise<void> {
+  await em
+    .createQueryBuilder()
+    .update(ApplicationEntity)
+    .set({ correctedByReceiptNumber: a.receiptNumber, updatedAt: now })
+    .where(
+      'receipt_number = :first AND municipality_code = :code AND form_id = :form AND status = :returned AND corrected_by_receipt_number IS NULL',
+      { first: a.corrects, code: a.municipalityCode, form: a.formId, returned: 'returned' },
+    )
+    .execute();
+}
+
 function cardfaceView(c: TransferCardface | null | undefined) {
   if (!c || typeof c !== 'object') {
     return null;
@@ -215,6 +238,9 @@ function checkShape(a: TransferApplication): void {
   }
   if (typeof a.answers !== 'object' || a.answers === null || !Array.isArray(a.attachments)) {
     problems.push('answers/attachments');
+  }
+  if (a.corrects !== undefined && a.corrects !== null && !isText(a.corrects, 64)) {
+    problems.push('corrects');
   }
   const signature = a.identity?.signature;
   if (

@@ -1,5 +1,7 @@
 import type { TransferClient, TransferStatusUpdate } from '@madoguchi/transfer';
-import { IsNull, type DataSource } from 'typeorm';
+import type { Answers } from '@madoguchi/forms';
+import { In, IsNull, type DataSource } from 'typeorm';
+import { ApplicationEntity } from '../database/entities/application.entity';
 import { StatusOutboxEntity } from '../database/entities/status-outbox.entity';
 import type { ApplicationIntakeService } from './application-intake.service';
 
@@ -111,13 +113,28 @@ export class PullWorker {
       if (rows.length === 0) {
         return pushed;
       }
-      const updates: TransferStatusUpdate[] = rows.map((r) => ({
-        receiptNumber: r.receiptNumber,
-        status: r.status,
-        ...(r.message ? { message: r.message } : {}),
-        version: r.version,
-        changedAt: r.changedAt.toISOString(),
-      }));
+      const returned = rows.filter((r) => r.status === 'returned').map((r) => r.receiptNumber);
+      const answersOf = new Map(
+        returned.length === 0
+          ? []
+          : (
+              await this.db.getRepository(ApplicationEntity).find({
+                select: { receiptNumber: true, answers: true },
+                where: { receiptNumber: In(returned) },
+              })
+            ).map((a) => [a.receiptNumber, withoutFiles(a.answers)]),
+      );
+      const updates: TransferStatusUpdate[] = rows.map((r) => {
+        const answers = r.status === 'returned' ? answersOf.get(r.receiptNumber) : undefined;
+        return {
+          receiptNumber: r.receiptNumber,
+          status: r.status,
+          ...(r.message ? { message: r.message } : {}),
+          version: r.version,
+          changedAt: r.changedAt.toISOString(),
+          ...(answers ? { correction: { answers } } : {}),
+        };
+      });
       await this.client.pushStatus(updates);
       await outbox.update(
         rows.map((r) => r.id),
@@ -145,4 +162,11 @@ export class PullWorker {
 
 function isTransferError(e: unknown): boolean {
   return e instanceof Error && e.name === 'TransferClientError';
+}
+
+/** The answers a correction starts from: attachments stay in the LGWAN zone (the resident attaches them again). */
+export function withoutFiles(answers: Answers): Answers {
+  const isFiles = (v: unknown) =>
+    Array.isArray(v) && v.some((x) => typeof x === 'object' && x !== null);
+  return Object.fromEntries(Object.entries(answers).filter(([, v]) => !isFiles(v)));
 }

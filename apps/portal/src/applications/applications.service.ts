@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import {
   buildCanonicalDocument,
   type LocalizedText,
@@ -185,6 +185,24 @@ export class ApplicationsService {
     });
   }
 
+  /**
+   * The returned application a correction is started from: only the holder of its status secret gets here, and
+   * only while it is 差戻し, not corrected yet, with the prefill the back office sent.
+   */
+  async correctable(
+    receiptNumber: string,
+    secret: string,
+  ): Promise<ApplicationEntity & { correctionAnswers: Answers }> {
+    const app = await this.findForResident(receiptNumber, secret);
+    if (!isCorrectable(app)) {
+      throw new PortalError(
+        PortalErrorCode.CorrectionNotOpen,
+        `${receiptNumber} is ${app.status}, corrected by ${app.correctedBy ?? 'none'}`,
+      );
+    }
+    return app;
+  }
+
   async findForResident(receiptNumber: string, secret: string): Promise<ApplicationEntity> {
     const app = /^\d{8}-\d{8}$/.test(receiptNumber)
       ? await this.db.getRepository(ApplicationEntity).findOneBy({ receiptNumber })
@@ -224,11 +242,40 @@ export class ApplicationsService {
         submittedAt: now,
         pickedUpAt: null,
         statusChangedAt: null,
+        corrects: a.draft.corrects,
+        correctedBy: null,
+        correctionAnswers: null,
       });
+      if (a.draft.corrects) {
+        // one correction per returned application: the first one sent wins, in this transaction
+        const marked = await tx.update(
+          ApplicationEntity,
+          {
+            receiptNumber: a.draft.corrects,
+            status: 'returned',
+            correctedBy: IsNull(),
+            municipalityCode: a.form.municipalityCode,
+            formId: a.form.id,
+          },
+          { correctedBy: receiptNumber, correctionAnswers: null },
+        );
+        if ((marked.affected ?? 0) !== 1) {
+          throw new PortalError(
+            PortalErrorCode.CorrectionNotOpen,
+            `${a.draft.corrects} cannot take a correction any more`,
+          );
+        }
+      }
       await tx.delete(DraftEntity, { id: a.draft.id });
       return { receiptNumber, secret };
     }
   }
+}
+
+export function isCorrectable(
+  app: ApplicationEntity,
+): app is ApplicationEntity & { correctionAnswers: Answers } {
+  return app.status === 'returned' && app.correctedBy === null && app.correctionAnswers !== null;
 }
 
 function attachmentsOf(

@@ -43,15 +43,20 @@ export class DraftsService {
     @Inject(PORTAL_BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
 
-  async start(form: FormDefinition): Promise<DraftEntity> {
+  /** A new draft; a correction after 差戻し starts from the returned application's answers (`prefill`). */
+  async start(
+    form: FormDefinition,
+    prefill?: { rawValues: Record<string, string | string[]>; corrects: string },
+  ): Promise<DraftEntity> {
     const now = new Date();
     const draft = this.drafts.create({
       id: randomBytes(24).toString('base64url'),
       municipalityCode: form.municipalityCode,
       formId: form.id,
       formVersion: form.version,
-      rawValues: {},
+      rawValues: prefill?.rawValues ?? {},
       attachments: {},
+      corrects: prefill?.corrects ?? null,
       maxStep: 0,
       createdAt: now,
       updatedAt: now,

@@ -4,12 +4,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ResidentDrafts } from './resident-drafts.service';
 import { FormsRegistry } from '../forms/forms-registry.service';
 import { DraftsService } from '../drafts/drafts.service';
-import { ApplicationsService, needsSignature } from '../applications/applications.service';
+import {
+  ApplicationsService,
+  isCorrectable,
+  needsSignature,
+} from '../applications/applications.service';
 import { STATUS_LABELS } from '@madoguchi/transfer';
 import { answerText, formPath, identityNote, toStepView } from './form-view.mapper';
 import { readStepInput } from './step-input.reader';
 import { DRAFT_COOKIE_MAX_AGE, draftCookie, readDraftId } from './draft-cookie';
-import { formatJapaneseDate } from '@madoguchi/forms';
+import { answersToRawValues, formatJapaneseDate } from '@madoguchi/forms';
 
 /** 令和8年11月24日 04:29 in Japan time. */
 function japaneseDateTime(d: Date): string {
@@ -169,6 +173,7 @@ export class PagesController {
       canSubmit: !needsSignature(form),
       canSign: needsSignature(form),
       identityNote: identityNote(form),
+      corrects: draft.corrects,
     });
   }
 
@@ -224,6 +229,36 @@ export class PagesController {
       submittedAt: japaneseDateTime(app.submittedAt),
       submittedAtIso: app.submittedAt.toISOString(),
       statusPath: `/status/${app.receiptNumber}/${secret}`,
+      canCorrect: isCorrectable(app),
+      correctPath: `/status/${app.receiptNumber}/${secret}/correct`,
+      correctedBy: app.correctedBy,
+      corrects: app.corrects,
     };
+  }
+
+  /**
+   * 「修正して再申請する」: a new draft of the same form, prefilled with the returned application's answers (files
+   * are attached again), linked to it. The secret in the path proves the resident is the one who applied.
+   */
+  @Post('status/:receipt/:secret/correct')
+  async correct(
+    @Param('receipt') receipt: string,
+    @Param('secret') secret: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const app = await this.applications.correctable(receipt, secret);
+    const form = this.registry.form(app.municipalityCode, app.formId);
+    const draft = await this.drafts.start(form, {
+      rawValues: answersToRawValues(form, app.correctionAnswers),
+      corrects: app.receiptNumber,
+    });
+    void reply.setCookie(draftCookie(form), draft.id, {
+      path: formPath(form),
+      httpOnly: true,
+      sameSite: 'lax',
+      signed: true,
+      maxAge: DRAFT_COOKIE_MAX_AGE,
+    });
+    void reply.redirect(`${formPath(form)}/steps/1`, 303);
   }
 }

@@ -73,6 +73,7 @@ export class TransferService implements OnApplicationBootstrap {
         ),
         submittedAt: a.submittedAt.toISOString(),
         identity: a.identity ?? null,
+        corrects: a.corrects,
       })),
     );
   }
@@ -140,9 +141,17 @@ export class TransferService implements OnApplicationBootstrap {
           statusMessage: u.message ?? null,
           statusVersion: u.version,
           statusChangedAt: new Date(u.changedAt),
+          // the prefill of a correction is kept only while the application is returned and not yet corrected
+          correctionAnswers: null,
         },
       );
       if ((result.affected ?? 0) > 0) {
+        if (u.status === 'returned' && u.correction) {
+          await repo.update(
+            { receiptNumber: u.receiptNumber, statusVersion: u.version, correctedBy: IsNull() },
+            { correctionAnswers: u.correction.answers },
+          );
+        }
         applied++;
       } else if (!(await repo.existsBy({ receiptNumber: u.receiptNumber }))) {
         unknown.push(u.receiptNumber);
@@ -167,6 +176,12 @@ export function isStatusUpdate(u: unknown): u is TransferStatusUpdate {
     (x.version ?? 0) > 0 &&
     typeof x.changedAt === 'string' &&
     !Number.isNaN(Date.parse(x.changedAt)) &&
-    (x.message === undefined || (typeof x.message === 'string' && x.message.length <= 2000))
+    (x.message === undefined || (typeof x.message === 'string' && x.message.length <= 2000)) &&
+    (x.correction === undefined ||
+      (typeof x.correction === 'object' &&
+        x.correction !== null &&
+        typeof x.correction.answers === 'object' &&
+        x.correction.answers !== null &&
+        !Array.isArray(x.correction.answers)))
   );
 }

@@ -64,6 +64,21 @@ export class ApplicationEntity {
 
   @Column({ name: 'status_changed_at', type: Date, nullable: true })
   statusChangedAt!: Date | null;
+
+  /** the receipt number of the returned (差戻し) application this one corrects */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  corrects!: string | null;
+
+  /** set on a returned application when its correction is sent; it cannot be corrected twice */
+  @Column({ name: 'corrected_by', type: 'varchar', length: 32, nullable: true })
+  correctedBy!: string | null;
+
+  /**
+   * The answers (no files) the back office sent back with 差戻し to prefill the correction; personal data again on
+   * the Internet side, so kept only while the application is returned and not corrected yet.
+   */
+  @Column({ name: 'correction_answers', type: 'simple-json', nullable: true })
+  correctionAnswers!: Answers | null;
 }
 
 export interface ApplicationIdentity {

@@ -27,6 +27,10 @@ export class DraftEntity {
   @Column({ type: 'simple-json', nullable: true })
   cardface!: CardfaceDetails | null;
 
+  /** the receipt number of the returned (差戻し) application this draft corrects */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  corrects!: string | null;
+
   /** Index of the furthest step reached. */
   @Column({ type: 'integer', name: 'max_step' })
   maxStep!: number;
