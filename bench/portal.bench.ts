@@ -1,8 +1,13 @@
 /**
  * Throughput of the resident portal as built for production, beside a bare NestJS route on the same Fastify adapter
  * in the same run (issue 2 §10). Each server and the load generator (autocannon) run in their own processes:
- * (a) GET of the 粗大ごみ form page, (b) durable submissions on SQLite, one prepared draft per request.
- * Run: npm run bench:portal [-- --duration 8 --connections 50 --drafts 4000 --cpu-prof]
+ * (a) GET of the 粗大ごみ form page as a first visit (no cookies: every request gets a new CSRF secret, its signed
+ * cookie and a token; no draft, so no database access), (b) durable submissions on SQLite, one prepared draft per
+ * request. The bare route is Nest's hello world: `GET /` answering the 12 bytes "Hello World!" as text/plain, with
+ * no security headers, cookies or views. The two GET targets alternate in `--rounds` slices, so that other work on
+ * the machine hits both alike; beside requests/s the bench prints each server's CPU time per request, which such
+ * work hardly moves.
+ * Run: npm run bench:portal [-- --duration 8 --rounds 2 --connections 50 --drafts 4000 --cpu-prof]
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +19,8 @@ import Database from 'better-sqlite3';
 import type { LoadJob, LoadResult } from './support/load-job';
 import { FORM_PAGE_PATH, prepareDrafts, SUBMIT_PATH } from './support/resident-drafts';
 import { startServer, type ServerProcess } from './support/server-process';
-import { monotonicMicros, summarizeCpuProfile } from './support/cpu-profile';
+import { processCpuMicros } from './support/process-cpu';
+import { monotonicMicros, summarizeCpuProfile, type ProfileWindow } from './support/cpu-profile';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
@@ -26,6 +32,7 @@ const TARGET_SUBMITS_PER_SECOND = 500;
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
     drafts: { type: 'string', default: '4000' },
     'cpu-prof': { type: 'boolean', default: false },
@@ -34,6 +41,10 @@ const { values: args } = parseArgs({
 const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const DRAFTS = Number(args.drafts);
+const ROUNDS = Math.max(1, Number(args.rounds));
+
+/** A load result with the server's CPU time per request over the same runs. */
+type Measured = LoadResult & { cpuMicrosPerRequest?: number };
 
 let jobs = 0;
 /** One autocannon run in its own process (asynchronously, so the servers' output keeps being drained). */
@@ -48,7 +59,50 @@ async function load(dir: string, job: LoadJob): Promise<LoadResult> {
   return JSON.parse(stdout.trim().split('\n').pop() ?? '') as LoadResult;
 }
 
-function row(name: string, r: LoadResult): string {
+/** One load run with the server's CPU time around it. */
+async function measure(dir: string, server: ServerProcess, job: LoadJob): Promise<Measured> {
+  const before = processCpuMicros(server.child.pid);
+  const result = await load(dir, job);
+  const after = processCpuMicros(server.child.pid);
+  return {
+    ...result,
+    cpuMicrosPerRequest:
+      before !== undefined && after !== undefined && result.requests > 0
+        ? (after - before) / result.requests
+        : undefined,
+  };
+}
+
+/** Several slices of one target as one result: counts and CPU summed, the worst p99 and max, the p50 weighted. */
+function combine(slices: Measured[]): Measured {
+  const sum = (f: (r: Measured) => number) => slices.reduce((a, r) => a + f(r), 0);
+  const requests = sum((r) => r.requests);
+  const seconds = sum((r) => r.seconds);
+  const statusCodes: Record<string, number> = {};
+  for (const r of slices) {
+    for (const [code, n] of Object.entries(r.statusCodes)) {
+      statusCodes[code] = (statusCodes[code] ?? 0) + n;
+    }
+  }
+  const cpu = slices.every((r) => r.cpuMicrosPerRequest !== undefined)
+    ? sum((r) => (r.cpuMicrosPerRequest ?? 0) * r.requests) / requests
+    : undefined;
+  return {
+    seconds,
+    requests,
+    requestsPerSecond: requests / seconds,
+    p50: sum((r) => r.p50 * r.requests) / requests,
+    p99: Math.max(...slices.map((r) => r.p99)),
+    max: Math.max(...slices.map((r) => r.max)),
+    ok: sum((r) => r.ok),
+    other: sum((r) => r.other),
+    errors: sum((r) => r.errors),
+    statusCodes,
+    cpuMicrosPerRequest: cpu,
+  };
+}
+
+function row(name: string, r: Measured): string {
   return [
     name.padEnd(40),
     r.requestsPerSecond.toFixed(0).padStart(9),
@@ -57,6 +111,7 @@ function row(name: string, r: LoadResult): string {
     r.max.toFixed(0).padStart(7),
     String(r.requests).padStart(9),
     String(r.other + r.errors).padStart(7),
+    (r.cpuMicrosPerRequest?.toFixed(0) ?? '–').padStart(10),
   ].join(' ');
 }
 
@@ -108,27 +163,34 @@ async function main(): Promise<void> {
     const load1 = () => loadavg()[0].toFixed(1);
     console.log(`${cpus().length} CPUs, load average ${load1()} before the runs`);
     console.log(
-      `node ${process.version}, ${CONNECTIONS} connections, ${DURATION} s per GET run, ` +
-        `${DRAFTS} drafts for the submissions`,
+      `node ${process.version}, ${CONNECTIONS} connections, ${DURATION} s per GET target ` +
+        `(${ROUNDS} alternating slices), ${DRAFTS} drafts for the submissions`,
     );
     console.log('warming up (2 s each, not counted) …');
     await load(dir, { url: bare.url, connections: CONNECTIONS, duration: 2 });
     await load(dir, { url: formUrl, connections: CONNECTIONS, duration: 2 });
 
-    console.log('measuring the bare route and the form page …');
-    const windows: Record<string, { from: number; to: number }> = {};
-    const bareResult = await load(dir, {
-      url: bare.url,
-      connections: CONNECTIONS,
-      duration: DURATION,
-    });
-    let from = monotonicMicros();
-    const formResult = await load(dir, {
-      url: formUrl,
-      connections: CONNECTIONS,
-      duration: DURATION,
-    });
-    windows['form page'] = { from, to: monotonicMicros() };
+    console.log('measuring the bare route and the form page, alternately …');
+    const windows: Record<string, ProfileWindow[]> = { 'form page': [] };
+    const bareSlices: Measured[] = [];
+    const formSlices: Measured[] = [];
+    const slice = DURATION / ROUNDS;
+    let from = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      bareSlices.push(
+        await measure(dir, bare, { url: bare.url, connections: CONNECTIONS, duration: slice }),
+      );
+      from = monotonicMicros();
+      formSlices.push(
+        await measure(dir, portal, { url: formUrl, connections: CONNECTIONS, duration: slice }),
+      );
+      windows['form page'].push({ from, to: monotonicMicros() });
+    }
+    const bareResult = combine(bareSlices);
+    const formResult = combine(formSlices);
+    const perRound = formSlices.map((f, i) =>
+      (f.requestsPerSecond / bareSlices[i].requestsPerSecond).toFixed(2),
+    );
 
     console.log(`preparing ${DRAFTS} drafts filled to the confirmation page over HTTP …`);
     const started = Date.now();
@@ -140,14 +202,14 @@ async function main(): Promise<void> {
 
     console.log('measuring submissions (POST …/submit, a different draft per request) …');
     from = monotonicMicros();
-    const submitResult = await load(dir, {
+    const submitResult = await measure(dir, portal, {
       url: `${portal.url}${SUBMIT_PATH}`,
       connections: CONNECTIONS,
       duration: DURATION,
       method: 'POST',
       variants: drafts,
     });
-    windows.submissions = { from, to: monotonicMicros() };
+    windows.submissions = [{ from, to: monotonicMicros() }];
 
     await portal.stop();
     const db = new Database(dbFile, { readonly: true });
@@ -169,13 +231,21 @@ async function main(): Promise<void> {
         'max ms'.padStart(7),
         'requests'.padStart(9),
         'failed'.padStart(7),
+        'CPU µs/req'.padStart(10),
       ].join(' '),
     );
     console.log(row('bare NestJS route (Fastify adapter)', bareResult));
     console.log(row(`portal GET ${FORM_PAGE_PATH}`, formResult));
     console.log(row('portal POST …/submit (SQLite, 1 draft each)', submitResult));
     console.log('');
-    console.log(`form page / bare route: ${ratio.toFixed(2)}`);
+    console.log(`form page / bare route: ${ratio.toFixed(2)} (slices: ${perRound.join(', ')})`);
+    if (formResult.cpuMicrosPerRequest && bareResult.cpuMicrosPerRequest) {
+      console.log(
+        `server CPU per request, bare route / form page: ` +
+          `${(bareResult.cpuMicrosPerRequest / formResult.cpuMicrosPerRequest).toFixed(2)} ` +
+          `(the ratio if each server had a core to itself and the load generator kept up)`,
+      );
+    }
     console.log(
       `submissions: ${submitResult.ok} answered 303, ${applications} application rows, ` +
         `${draftsLeft} drafts left (status codes ${JSON.stringify(submitResult.statusCodes)})`,

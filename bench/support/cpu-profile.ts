@@ -17,12 +17,18 @@ export function monotonicMicros(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
-/** Self time by function and by package, of the samples between `window.from` and `window.to` (µs) if given. */
+export interface ProfileWindow {
+  from: number;
+  to: number;
+}
+
+/** Self time by function and by package, of the samples inside the given windows (µs) if any. */
 export function summarizeCpuProfile(
   profile: CpuProfile,
   top = 25,
-  window?: { from: number; to: number },
+  window?: ProfileWindow | ProfileWindow[],
 ): string {
+  const windows = window === undefined ? undefined : Array.isArray(window) ? window : [window];
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfMicros = new Map<string, number>();
   const byPackage = new Map<string, number>();
@@ -31,7 +37,7 @@ export function summarizeCpuProfile(
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
     at += dt;
-    if (window && (at < window.from || at > window.to)) {
+    if (windows && !windows.some((w) => at >= w.from && at <= w.to)) {
       return;
     }
     const frame = byId.get(id)?.callFrame;
