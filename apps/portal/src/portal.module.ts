@@ -15,6 +15,7 @@ import { PagesController } from './pages/pages.controller';
 import { HealthController } from './pages/health.controller';
 import { DraftPurgeService } from './drafts/draft-purge.service';
 import { ResidentDrafts } from './pages/resident-drafts.service';
+import { FormStartPage } from './pages/form-start.page';
 import { CardSessionsService } from './card-sessions/card-sessions.service';
 import { SignerApiService, type PortalTrust } from './card-sessions/signer-api.service';
 import { SignerApiController } from './card-sessions/signer-api.controller';
@@ -53,6 +54,7 @@ export class PortalModule {
         FormsRegistry,
         DraftsService,
         ResidentDrafts,
+        { provide: FormStartPage, useValue: new FormStartPage(config.NODE_ENV !== 'development') },
         DraftPurgeService,
         ApplicationsService,
         TransferService,

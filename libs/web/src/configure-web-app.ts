@@ -99,6 +99,15 @@ export function switchLangHref(url: string, target: Lang): string {
   return `${parsed.pathname}${parsed.search}`;
 }
 
+/** The per-request context configureWebApp gives every page (what reply.view merges in). */
+export function pageLocalsOf(reply: FastifyReply): PageLocals {
+  const locals = reply.locals as Partial<PageLocals> | null;
+  if (!locals?.lang || typeof locals.csrfToken !== 'function') {
+    throw new Error('pageLocalsOf: the reply was not prepared by configureWebApp');
+  }
+  return locals as PageLocals;
+}
+
 function csrfTokenOf(req: FastifyRequest): string | undefined {
   const body = req.body as Record<string, unknown> | undefined;
   const field = body?.[CSRF_FIELD];

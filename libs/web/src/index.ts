@@ -6,3 +6,4 @@ export {
   type DateFormatter,
 } from './handlebars-helpers';
 export { resolveLang, LANG_COOKIE, type Lang } from './language';
+export { SlottedPage, SlottedPageCache, type SlotValue } from './slotted-page';

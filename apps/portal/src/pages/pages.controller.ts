@@ -11,6 +11,8 @@ import {
 } from '../applications/applications.service';
 import { STATUS_LABELS } from '@madoguchi/transfer';
 import { answerText, formPath, identityNote, toStepView } from './form-view.mapper';
+import { FormStartPage } from './form-start.page';
+import { pageLocalsOf } from '@madoguchi/web';
 import { readStepInput } from './step-input.reader';
 import { DRAFT_COOKIE_MAX_AGE, draftCookie, readDraftId } from './draft-cookie';
 import { answersToRawValues, formatJapaneseDate } from '@madoguchi/forms';
@@ -30,6 +32,7 @@ export class PagesController {
     private readonly drafts: DraftsService,
     private readonly residentDrafts: ResidentDrafts,
     private readonly applications: ApplicationsService,
+    private readonly formStart: FormStartPage,
   ) {}
 
   @Get()
@@ -56,27 +59,26 @@ export class PagesController {
     };
   }
 
+  /** The page a resident lands on first: rendered once per form and language, filled per request (FormStartPage). */
   @Get('m/:code/forms/:formId')
-  @Render('pages/form-start')
   async start(
     @Param('code') code: string,
     @Param('formId') formId: string,
     @Req() req: FastifyRequest,
-  ) {
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const form = this.registry.form(code, formId);
     const draft = await this.drafts.find(readDraftId(req, form), form);
-    return {
-      title: form.title,
-      municipality: this.registry.municipality(code),
+    const html = await this.formStart.render(
+      (view, data) => reply.server.view(view, data),
+      pageLocalsOf(reply),
+      this.registry.municipality(code),
       form,
-      formPath: formPath(form),
-      identityNote: identityNote(form),
-      steps: form.sections.map((s) => s.title),
-      hasDraft: draft !== undefined,
-      resumeHref: draft
+      draft
         ? `${formPath(form)}/steps/${Math.min(draft.maxStep, this.drafts.steps(form, draft).length - 1)}`
         : undefined,
-    };
+    );
+    void reply.type('text/html; charset=utf-8').send(html);
   }
 
   @Post('m/:code/forms/:formId/start')
