@@ -34,7 +34,7 @@ export async function httpFailure(response: Response, what: string): Promise<Arc
 export function networkFailure(e: unknown, what: string, url: string): ArchiveError {
   const error = e as Error & { cause?: { code?: string; message?: string } };
   const isTimeout = error.name === 'TimeoutError' || error.name === 'AbortError';
-  const code = error.cause?.code ?? error.name;
+  const code = error.cause?.code ?? error.cause?.message ?? error.message;
   const origin = (() => {
     try {
       return new URL(url).origin;

@@ -2,6 +2,7 @@ import { ArchiveError, ArchiveErrorCode } from '../archive.error';
 import type { ArchiveConnectorEntity } from '../../database/entities/archive-connector.entity';
 import type { ArchiveTarget } from './archive-target';
 import { FolderTarget } from './folder.target';
+import { WebdavTarget } from './webdav.target';
 import { WebhookTarget } from './webhook.target';
 
 /** The target a connector's stored settings describe. */
@@ -14,8 +15,9 @@ export function createTarget(
       return new FolderTarget(settings.path);
     case 'webhook':
       return new WebhookTarget(settings.url, secret ?? '', Number(settings.timeoutMs) || 30_000);
-    case 's3':
     case 'webdav':
+      return new WebdavTarget(settings.url, settings.username, secret ?? '');
+    case 's3':
       throw new ArchiveError(
         ArchiveErrorCode.BadSettings,
         `接続先の種類 ${connector.kind} はこの版ではまだ使えません。`,

@@ -1,0 +1,100 @@
+/**
+ * An HTTP proxy in front of a real server that misbehaves on demand (fault injection): answers 500, closes the
+ * connection in the middle of an upload, answers slowly, or stores something else than it was sent (it flips a
+ * byte of every PUT body and passes the real server's answer back).
+ */
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Transform } from 'node:stream';
+
+export type Fault = 'none' | 'status-500' | 'close-mid-upload' | 'slow' | 'corrupt-put';
+
+export interface FaultProxy {
+  url: string;
+  fault: Fault;
+  /** requests seen, by method */
+  counts: Record<string, number>;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(target: string, slowMs = 3000): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  const state: FaultProxy = {
+    url: '',
+    fault: 'none',
+    counts: {},
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+  const server: Server = createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    state.counts[method] = (state.counts[method] ?? 0) + 1;
+    if (state.fault === 'status-500') {
+      req.resume();
+      res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error (injected)');
+      return;
+    }
+    if (state.fault === 'close-mid-upload' && method === 'PUT') {
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > 0) {
+          req.socket.destroy();
+        }
+      });
+      return;
+    }
+    const forward = () => {
+      const headers: Record<string, string | string[] | undefined> = {
+        ...req.headers,
+        host: upstream.host,
+      };
+      const isCorrupting = state.fault === 'corrupt-put' && method === 'PUT';
+      if (isCorrupting) {
+        delete headers['content-length'];
+        headers['transfer-encoding'] = 'chunked';
+      }
+      const destination = headers.destination;
+      if (typeof destination === 'string') {
+        const d = new URL(destination);
+        headers.destination = `${upstream.origin}${d.pathname}`;
+      }
+      const out = request(
+        { host: upstream.hostname, port: upstream.port, method, path: req.url, headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      out.on('error', () => res.destroy());
+      if (isCorrupting) {
+        let isFlipped = false;
+        req
+          .pipe(
+            new Transform({
+              transform(chunk: Buffer, _e, callback) {
+                if (!isFlipped && chunk.length > 0) {
+                  const copy = Buffer.from(chunk);
+                  copy[0] ^= 0xff;
+                  isFlipped = true;
+                  callback(null, copy);
+                  return;
+                }
+                callback(null, chunk);
+              },
+            }),
+          )
+          .pipe(out);
+      } else {
+        req.pipe(out);
+      }
+    };
+    if (state.fault === 'slow') {
+      setTimeout(forward, slowMs);
+    } else {
+      forward();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${upstream.pathname}`;
+  return state;
+}
