@@ -10,14 +10,16 @@ import { createPortalApp } from '../apps/portal/src/portal-app.factory';
 import { ApplicationEntity as PortalApplication } from '../apps/portal/src/database/entities/application.entity';
 import { DraftEntity } from '../apps/portal/src/database/entities/draft.entity';
 import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
-import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
+import { loadBackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ApplicationEntity as BackofficeApplication } from '../apps/backoffice/src/database/entities/application.entity';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { PullWorker } from '../apps/backoffice/src/transfer/pull.worker';
 import { pngBytes, submitTestPermit, TEST_PERMIT_PATH } from './factories/application.factory';
 import { ResidentAgent } from './support/portal-client';
 import { StaffAgent } from './support/staff-agent';
+import { HOLDER, issueCard, startJlis } from './support/signing-env';
 import { testDatabaseUrl } from './support/test-database';
+import type { SimulatedJlis } from '@madoguchi/virtual-card';
 
 jest.setTimeout(120_000);
 
@@ -37,6 +39,8 @@ describe('workflow: 差戻し → corrected application → linked → 完了', 
   let backofficeUrl: string;
   let dir: string;
   let staff: StaffAgent;
+  let jlis: SimulatedJlis;
+  let closeJlis: (() => Promise<void>) | undefined;
 
   const pull = () => backoffice.get(PullWorker).runOnce();
   const portalApps = () => portal.get(DataSource).getRepository(PortalApplication);
@@ -51,36 +55,39 @@ describe('workflow: 差戻し → corrected application → linked → 完了', 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'workflow-e2e-'));
-    const forms = join(__dirname, 'fixtures', 'forms');
+    const started = await startJlis(dir);
+    jlis = started.jlis;
+    closeJlis = started.close;
+    const env = {
+      JPKI_TRUST_ANCHORS: started.rootFile,
+      JPKI_INTERMEDIATES: started.signCaFile,
+      JPKI_ACCEPT_TEST_CERTIFICATES: 'true',
+      TRANSFER_KEY: KEY,
+      FORMS_DIR: join(__dirname, 'fixtures', 'forms'),
+    };
     portal = await createPortalApp(
       loadConfig(PortalConfig, {
         NODE_ENV: 'test',
         PORTAL_DATABASE_URL: await testDatabaseUrl('workflow_portal', dir),
         PORTAL_DATA_DIR: join(dir, 'portal'),
-        FORMS_DIR: forms,
-        TRANSFER_KEY: KEY,
+        ...env,
       }),
     );
     await portal.listen(0, '127.0.0.1');
-    portalUrl = await portal.getUrl();
-    const config: BackofficeConfig = {
-      port: 0,
-      host: '127.0.0.1',
-      databaseUrl: await testDatabaseUrl('workflow_backoffice', dir),
-      dataDir: join(dir, 'backoffice'),
-      portalTransferUrl: portalUrl,
-      transferKey: KEY,
-      cookieSecret: 'c'.repeat(32),
-      pullIntervalMs: 60_000,
-      formsDir: forms,
-      isProduction: false,
-    };
-    backoffice = await createBackofficeApp(config, {
-      isWorkerManual: true,
-      logger: false,
-      announceFirstAdmin: () => undefined,
+    portalUrl = (await portal.getUrl()).replace('[::1]', '127.0.0.1');
+    const config = loadBackofficeConfig({
+      NODE_ENV: 'test',
+      BACKOFFICE_DATABASE_URL: await testDatabaseUrl('workflow_backoffice', dir),
+      BACKOFFICE_DATA_DIR: join(dir, 'backoffice'),
+      PORTAL_TRANSFER_URL: portalUrl,
+      BACKOFFICE_COOKIE_SECRET: 'c'.repeat(32),
+      ...env,
     });
-    await backoffice.listen({ port: 0, host: '127.0.0.1' });
+    backoffice = await createBackofficeApp(
+      { ...config, port: 0 },
+      { isWorkerManual: true, logger: false, announceFirstAdmin: () => undefined },
+    );
+    await backoffice.listen(0, '127.0.0.1');
     backofficeUrl = (await backoffice.getUrl()).replace('[::1]', '127.0.0.1');
     await backoffice.get(StaffService).createUser({
       loginId: 'reviewer',
@@ -97,6 +104,7 @@ describe('workflow: 差戻し → corrected application → linked → 完了', 
   afterAll(async () => {
     await backoffice?.close();
     await portal?.close();
+    await closeJlis?.();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -262,5 +270,107 @@ describe('workflow: 差戻し → corrected application → linked → 完了', 
     expect(row).toMatchObject({ status: 'in_review', correctionAnswers: null });
     const page = await request(portalUrl).get(a.statusPath);
     expect(page.text).not.toContain('/correct"');
+  });
+
+  it('corrects a signed application: signed again with the card, verified again, linked, completed', async () => {
+    const SIGNED = '/m/990019/forms/test-signed';
+    const { jpki } = await issueCard(jlis);
+    const resident = new ResidentAgent(portalUrl);
+
+    /** The confirmation page's 「署名して申請する」, then what a card app does; returns the status path. */
+    async function sign(): Promise<string> {
+      const confirm = await resident.page(`${SIGNED}/confirm`);
+      const handoff = await resident.agent
+        .post(`${SIGNED}/sign`)
+        .type('form')
+        .send({ _csrf: confirm.csrf });
+      expect(handoff.status).toBe(200);
+      const html = handoff.text.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+      const token = /\/s\/([A-Za-z0-9_-]{22})/.exec(html)?.[1] ?? '';
+      const statePath = /data-state-url="([^"]+)"/.exec(html)?.[1] ?? '';
+      const api = `/api/signer/v1/sessions/${token}`;
+      await jpki.selectJpkiAp();
+      await jpki.verifySignPassword(HOLDER.signPassword);
+      const certificate = await jpki.readSigningCertificate();
+      const phase1 = await request(portalUrl)
+        .post(`${api}/certificate`)
+        .send({ certificate: certificate.toString('base64') });
+      expect(phase1.status).toBe(200);
+      const signature = await jpki.signWithSigningKey(
+        Buffer.from(phase1.body.digestInfo, 'base64'),
+      );
+      const done = await request(portalUrl)
+        .post(`${api}/signature`)
+        .send({ signature: signature.toString('base64') });
+      expect(done.status).toBe(200);
+      const state = await resident.agent.get(statePath);
+      expect(state.body.status).toBe('completed');
+      return String(state.body.redirect).replace('?submitted=1', '');
+    }
+
+    await resident.submit(SIGNED, `${SIGNED}/start`, {});
+    await resident.submit(`${SIGNED}/steps/1`, `${SIGNED}/steps/1`, { purpose: '年金の手続き' });
+    const firstPath = await sign();
+    const firstReceipt = firstPath.split('/')[2];
+    await pull();
+    const firstId = await idOf(firstReceipt);
+    expect((await changeStatus(firstId, 'in_review', 0)).status).toBe(303);
+    expect(
+      (await changeStatus(firstId, 'returned', 1, '使用目的を具体的に書いてください。')).status,
+    ).toBe(303);
+    await pull();
+
+    const status = await resident.page(firstPath);
+    expect(status.text).toContain('使用目的を具体的に書いてください。');
+    const start = await resident.agent
+      .post(`${firstPath}/correct`)
+      .type('form')
+      .send({ _csrf: status.csrf });
+    expect(start.status).toBe(303);
+    const step1 = await resident.page(`${SIGNED}/steps/1`);
+    expect(step1.text).toContain('value="年金の手続き"');
+    await resident.submit(`${SIGNED}/steps/1`, `${SIGNED}/steps/1`, {
+      purpose: '年金の手続き（受給資格の確認）',
+    });
+    // a correction of a signed form is never sent unsigned
+    const confirm = await resident.page(`${SIGNED}/confirm`);
+    expect(confirm.text).toContain(`受付番号 ${firstReceipt}`);
+    const unsigned = await resident.agent
+      .post(`${SIGNED}/submit`)
+      .type('form')
+      .send({ _csrf: confirm.csrf });
+    expect(unsigned.status).toBe(409);
+    const secondPath = await sign();
+    const secondReceipt = secondPath.split('/')[2];
+    expect((await resident.page(firstPath)).text).toContain(
+      `修正して再申請しました。受付番号 ${secondReceipt}`,
+    );
+
+    await pull();
+    const secondId = await idOf(secondReceipt);
+    expect(await backofficeApps().findOneByOrFail({ id: secondId })).toMatchObject({
+      correctsReceiptNumber: firstReceipt,
+      answers: { purpose: '年金の手続き（受給資格の確認）' },
+    });
+    expect(await backofficeApps().findOneByOrFail({ id: firstId })).toMatchObject({
+      correctedByReceiptNumber: secondReceipt,
+    });
+    // the back office verified the new signature itself
+    const identity = await backoffice
+      .get(DataSource)
+      .query<{ indication: string }[]>(
+        backoffice.get(DataSource).options.type === 'postgres'
+          ? 'SELECT indication FROM application_identity WHERE application_id = $1'
+          : 'SELECT indication FROM application_identity WHERE application_id = ?',
+        [secondId],
+      );
+    expect(identity).toEqual([{ indication: 'TOTAL-PASSED' }]);
+    const detail = await staff.agent.get(`/applications/${secondId}`);
+    expect(detail.text).toContain(`<a href="/applications/${firstId}">${firstReceipt}</a>`);
+
+    expect((await changeStatus(secondId, 'in_review', 0)).status).toBe(303);
+    expect((await changeStatus(secondId, 'completed', 1)).status).toBe(303);
+    await pull();
+    expect((await request(portalUrl).get(secondPath)).text).toContain('完了');
   });
 });
