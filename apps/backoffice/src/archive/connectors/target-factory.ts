@@ -1,7 +1,7 @@
-import { ArchiveError, ArchiveErrorCode } from '../archive.error';
 import type { ArchiveConnectorEntity } from '../../database/entities/archive-connector.entity';
 import type { ArchiveTarget } from './archive-target';
 import { FolderTarget } from './folder.target';
+import { S3Target } from './s3.target';
 import { WebdavTarget } from './webdav.target';
 import { WebhookTarget } from './webhook.target';
 
@@ -18,9 +18,13 @@ export function createTarget(
     case 'webdav':
       return new WebdavTarget(settings.url, settings.username, secret ?? '');
     case 's3':
-      throw new ArchiveError(
-        ArchiveErrorCode.BadSettings,
-        `接続先の種類 ${connector.kind} はこの版ではまだ使えません。`,
-      );
+      return new S3Target({
+        endpoint: settings.endpoint,
+        region: settings.region,
+        bucket: settings.bucket,
+        prefix: settings.prefix,
+        accessKeyId: settings.accessKeyId,
+        secretAccessKey: secret ?? '',
+      });
   }
 }
