@@ -122,6 +122,27 @@ describe('HttpRevocationSource against the simulated J-LIS over HTTP', () => {
     }
   });
 
+  it('without the cache (a re-check) every check asks again, and a revocation shows at once', async () => {
+    const card = await issue();
+    const ocsp = await serve((body) => jlis.respondOcsp(body));
+    const sut = new HttpRevocationSource({
+      ocspUrl: ocsp.url,
+      isCrlEnabled: false,
+      isCacheUsed: false,
+    });
+    try {
+      await expect(sut.check(card.signCert, signCa)).resolves.toMatchObject({ status: 'good' });
+      await jlis.revoke(card.signSerial, 'superseded');
+      await expect(sut.check(card.signCert, signCa)).resolves.toMatchObject({
+        status: 'revoked',
+        reason: 'superseded',
+      });
+      expect(ocsp.hits()).toBe(2);
+    } finally {
+      await close(ocsp.server);
+    }
+  });
+
   it('an answer whose signature was altered is rejected', async () => {
     const tamperer = await serve(async (body) => {
       const response = Buffer.from(await jlis.respondOcsp(body));

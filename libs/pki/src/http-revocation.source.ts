@@ -36,6 +36,11 @@ export interface HttpRevocationSourceOptions {
   maxResponseBytes?: number;
   /** Allowed clock difference with the responder for thisUpdate; default 5 minutes. */
   clockSkewMs?: number;
+  /**
+   * Keep answers until their nextUpdate (default). A re-check of a certificate's current status (現況確認) turns it
+   * off: a revocation since the last answer must show at once, not after nextUpdate.
+   */
+  isCacheUsed?: boolean;
   now?: () => Date;
 }
 
@@ -415,6 +420,9 @@ export class HttpRevocationSource implements RevocationSource {
   }
 
   private remember<T>(cache: Map<string, T>, key: string, value: T): void {
+    if (this.options.isCacheUsed === false) {
+      return;
+    }
     if (cache.size >= MAX_CACHE_ENTRIES) {
       cache.clear();
     }
