@@ -9,10 +9,12 @@ import { StaffSessionEntity } from './entities/staff-session.entity';
 import { StaffUserEntity } from './entities/staff-user.entity';
 import { StatusChangeEntity } from './entities/status-change.entity';
 import { StatusOutboxEntity } from './entities/status-outbox.entity';
+import { RevocationCheckEntity } from './entities/revocation-check.entity';
 import { InitialSchema1763900000000 } from '../migrations/1763900000000-InitialSchema';
 import { ApplicationIdentity1764000000000 } from '../migrations/1764000000000-ApplicationIdentity';
 import { ReviewWorkflow1764400000000 } from '../migrations/1764400000000-ReviewWorkflow';
 import { ArchiveDelivery1764600000000 } from '../migrations/1764600000000-ArchiveDelivery';
+import { RevocationCheck1764700000000 } from '../migrations/1764700000000-RevocationCheck';
 
 export const BACKOFFICE_ENTITIES = [
   MunicipalityEntity,
@@ -26,6 +28,7 @@ export const BACKOFFICE_ENTITIES = [
   ArchiveConnectorEntity,
   ArchiveDeliveryEntity,
   ApplicationCommentEntity,
+  RevocationCheckEntity,
 ];
 
 /** In order; a committed migration is never edited (STYLE.md). */
@@ -34,4 +37,5 @@ export const BACKOFFICE_MIGRATIONS = [
   ApplicationIdentity1764000000000,
   ReviewWorkflow1764400000000,
   ArchiveDelivery1764600000000,
+  RevocationCheck1764700000000,
 ];

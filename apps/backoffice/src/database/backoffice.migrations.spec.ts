@@ -15,6 +15,7 @@ const TABLES = [
   'archive_delivery',
   'attachment',
   'municipality',
+  'revocation_check',
   'staff_session',
   'staff_user',
   'status_change',
