@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@madoguchi/common';
 import type { JpkiCard } from '@madoguchi/jpki';
@@ -19,7 +18,11 @@ import { ApplicationIdentityEntity } from '../apps/backoffice/src/database/entit
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
 import { PullWorker } from '../apps/backoffice/src/transfer/pull.worker';
-import { ResidentAgent } from './support/portal-client';
+import {
+  fillAndOpenSigning as fillAndOpenSigningIn,
+  signWithCard as signWithCardAt,
+  unescapeHtml as unescape,
+} from './support/signed-application';
 import { HOLDER, issueCard, startJlis } from './support/signing-env';
 import { StaffAgent } from './support/staff-agent';
 import { testDatabaseUrl } from './support/test-database';
@@ -29,13 +32,6 @@ jest.setTimeout(60_000);
 const FORM = '/m/990019/forms/test-cardface';
 const KEY = 'signed-transfer-test-key-0123456789abcdef';
 const PASSWORD = 'a long staff password';
-
-/** Handlebars escapes `=` and `&` in attributes; a browser reads the same text. */
-const unescape = (html: string) =>
-  html
-    .replace(/&#x3D;/g, '=')
-    .replace(/&amp;/g, '&')
-    .replace(/&#x27;/g, "'");
 
 describe('signed applications in the back office (issue 4 §7, §8)', () => {
   let dir: string;
@@ -102,45 +98,8 @@ describe('signed applications in the back office (issue 4 §7, §8)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A resident fills test-cardface by hand and starts signing; returns the signer API path of the session. */
-  async function fillAndOpenSigning(given = '花子'): Promise<string> {
-    const r = new ResidentAgent(portalUrl);
-    await r.submit(FORM, `${FORM}/start`, {});
-    const step = await r.submit(`${FORM}/steps/1`, `${FORM}/steps/1`, {
-      'name.family': '窓口',
-      'name.given': given,
-      birthdate: '1990-01-02',
-      sex: 'female',
-      'address.postalCode': '1000013',
-      'address.text': HOLDER.basicFour.address,
-    });
-    expect(step.status).toBe(303);
-    const confirm = await r.page(`${FORM}/confirm`);
-    const res = await r.agent.post(`${FORM}/sign`).type('form').send({ _csrf: confirm.csrf });
-    expect(res.status).toBe(200);
-    const token = /\/s\/([A-Za-z0-9_-]{22})/.exec(unescape(res.text))?.[1] ?? '';
-    expect(token).not.toBe('');
-    return `/api/signer/v1/sessions/${token}`;
-  }
-
-  /** The card app's part, over the portal's signer API with the real APDU flow. */
-  async function signWithCard(api: string, jpki: JpkiCard): Promise<string> {
-    await jpki.selectJpkiAp();
-    await jpki.verifySignPassword(HOLDER.signPassword);
-    const certificate = await jpki.readSigningCertificate();
-    const phase1 = await request(portalUrl)
-      .post(`${api}/certificate`)
-      .send({ certificate: certificate.toString('base64') });
-    expect(phase1.status).toBe(200);
-    const signature = await jpki.signWithSigningKey(
-      Buffer.from(phase1.body.digestInfo as string, 'base64'),
-    );
-    const phase2 = await request(portalUrl)
-      .post(`${api}/signature`)
-      .send({ signature: signature.toString('base64') });
-    expect(phase2.status).toBe(200);
-    return phase2.body.receiptNumber as string;
-  }
+  const fillAndOpenSigning = (given = '花子') => fillAndOpenSigningIn(portalUrl, FORM, given);
+  const signWithCard = (api: string, jpki: JpkiCard) => signWithCardAt(portalUrl, api, jpki);
 
   async function signed(given = '花子') {
     const api = await fillAndOpenSigning(given);

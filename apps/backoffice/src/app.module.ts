@@ -15,13 +15,16 @@ import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { PasswordHasher } from './auth/password.hasher';
 import { BACKOFFICE_CONFIG, BLOB_STORE } from './backoffice.tokens';
-import { backofficeVerifier } from './config/backoffice-trust';
+import { backofficeRecheckSource, backofficeVerifier } from './config/backoffice-trust';
 import type { BackofficeConfig } from './config/backoffice.config';
 import { FormCatalog } from './forms/form-catalog';
 import { HealthController } from './health.controller';
 import { StaffService } from './staff/staff.service';
 import { ApplicationIntakeService } from './transfer/application-intake.service';
 import { PullWorker } from './transfer/pull.worker';
+import { RevocationCheckController } from './revocation/revocation-check.controller';
+import { RevocationCheckService } from './revocation/revocation-check.service';
+import { RevocationRecheckScheduler } from './revocation/revocation-recheck.scheduler';
 import { SessionGuard } from './web/session.guard';
 
 export interface BackofficeModuleOptions {
@@ -36,10 +39,12 @@ class Lifecycle implements OnApplicationShutdown {
   constructor(
     @Inject(PullWorker) private readonly worker: PullWorker,
     @Inject(DataSource) private readonly db: DataSource,
+    @Inject(RevocationRecheckScheduler) private readonly recheck: RevocationRecheckScheduler,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.worker.stop();
+    await this.recheck.stop();
     if (this.db.isInitialized) {
       await this.db.destroy();
     }
@@ -53,7 +58,12 @@ export class AppModule {
     const verifier = backofficeVerifier(config);
     return {
       module: AppModule,
-      controllers: [AuthController, ApplicationsController, HealthController],
+      controllers: [
+        AuthController,
+        ApplicationsController,
+        HealthController,
+        RevocationCheckController,
+      ],
       providers: [
         { provide: BACKOFFICE_CONFIG, useValue: config },
         { provide: DataSource, useValue: dataSource },
@@ -93,6 +103,22 @@ export class AppModule {
               new Logger('PullWorker'),
             ),
           inject: [ApplicationIntakeService, DataSource],
+        },
+        {
+          provide: RevocationCheckService,
+          useFactory: (db: DataSource, applications: ApplicationsService) =>
+            new RevocationCheckService(db, backofficeRecheckSource(config), applications),
+          inject: [DataSource, ApplicationsService],
+        },
+        {
+          provide: RevocationRecheckScheduler,
+          useFactory: (checks: RevocationCheckService) =>
+            new RevocationRecheckScheduler(
+              checks,
+              config.revocationRecheckHour ?? 3,
+              new Logger('RevocationRecheck'),
+            ),
+          inject: [RevocationCheckService],
         },
         SessionGuard,
         Lifecycle,

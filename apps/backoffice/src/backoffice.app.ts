@@ -12,6 +12,7 @@ import { openBackofficeDatabase } from './database/backoffice.database';
 import { FormCatalog } from './forms/form-catalog';
 import { StaffService } from './staff/staff.service';
 import { PullWorker } from './transfer/pull.worker';
+import { RevocationRecheckScheduler } from './revocation/revocation-recheck.scheduler';
 import { BackofficeExceptionFilter } from './web/backoffice-exception.filter';
 import { SESSION_COOKIE } from './web/session.guard';
 
@@ -24,7 +25,10 @@ export const DEMO_MUNICIPALITY = {
 export interface BackofficeAppOptions {
   /** where the first admin's one-time password goes; stdout by default (printed once, never logged) */
   announceFirstAdmin?: (loginId: string, password: string) => void;
-  /** tests: do not start the pull worker on an interval (call PullWorker.runOnce instead) */
+  /**
+   * tests: do not start the pull worker on an interval (call PullWorker.runOnce instead) nor the nightly
+   * 現況確認 (call RevocationCheckService.checkAllOpen)
+   */
   isWorkerManual?: boolean;
   /** tests only: a cheaper scrypt cost */
   scryptCost?: ScryptCost;
@@ -100,6 +104,7 @@ export async function createBackofficeApp(
     }
     if (!options.isWorkerManual) {
       app.get(PullWorker).start();
+      app.get(RevocationRecheckScheduler).start();
     }
     return app;
   } catch (e) {

@@ -13,6 +13,9 @@ export enum ApplicationErrorCode {
   AssigneeNotEligible = 'ASSIGNEE_NOT_ELIGIBLE',
   CommentEmpty = 'COMMENT_EMPTY',
   CommentTooLong = 'COMMENT_TOO_LONG',
+  /** 現況確認 of an application without a recorded signing certificate */
+  NotSigned = 'APPLICATION_NOT_SIGNED',
+  RevocationCheckNotPermitted = 'REVOCATION_CHECK_NOT_PERMITTED',
 }
 
 export class ApplicationError extends DomainError<ApplicationErrorCode> {}

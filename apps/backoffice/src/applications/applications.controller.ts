@@ -79,6 +79,7 @@ export class ApplicationsController {
       isStatusChanged: changed === 'status',
       isAssigned: changed === 'assignee',
       isCommented: changed === 'comment',
+      isRevocationChecked: changed === 'revocation',
     };
   }
 
@@ -233,6 +234,7 @@ export class ApplicationsController {
       ...detail.history.map((h) => h.changedBy),
       ...detail.comments.map((c) => c.authorId),
       detail.application.assigneeId,
+      ...detail.revocationChecks.map((c) => c.checkedBy),
     ]);
     return {
       ...(await this.frame(staff)),

@@ -10,6 +10,7 @@ import { StatusChangeEntity } from '../database/entities/status-change.entity';
 import { StatusOutboxEntity } from '../database/entities/status-outbox.entity';
 import { StaffUserEntity } from '../database/entities/staff-user.entity';
 import type { FormCatalog } from '../forms/form-catalog';
+import { RevocationCheckEntity } from '../database/entities/revocation-check.entity';
 import { ApplicationError, ApplicationErrorCode } from './application.error';
 import { mayReview } from './review-permission';
 import { checkComment, checkTransition } from './status-transition';
@@ -28,6 +29,8 @@ export interface ApplicationDetail {
   mayReview: boolean;
   /** the returned application this one corrects, and the correction of this one (ids within the municipality) */
   links: { corrects: LinkedApplication | null; correctedBy: LinkedApplication | null };
+  /** 現況確認 rows, newest first (at most 20) */
+  revocationChecks: RevocationCheckEntity[];
 }
 
 export interface LinkedApplication {
@@ -79,7 +82,7 @@ export class ApplicationsService {
 
   async detail(staff: StaffContext, id: string): Promise<ApplicationDetail> {
     const application = await this.find(staff, id);
-    const [attachments, history, identity, comments, links] = await Promise.all([
+    const [attachments, history, identity, comments, links, revocationChecks] = await Promise.all([
       this.db.getRepository(AttachmentEntity).find({
         where: { applicationId: application.id },
         order: { fieldId: 'ASC', fileName: 'ASC' },
@@ -94,6 +97,11 @@ export class ApplicationsService {
         order: { id: 'ASC' },
       }),
       this.links(application),
+      this.db.getRepository(RevocationCheckEntity).find({
+        where: { applicationId: application.id },
+        order: { checkedAt: 'DESC', id: 'DESC' },
+        take: 20,
+      }),
     ]);
     const department = this.departmentOf(application);
     return {
@@ -105,6 +113,7 @@ export class ApplicationsService {
       department,
       mayReview: mayReview(staff, department),
       links,
+      revocationChecks,
     };
   }
 

@@ -117,6 +117,11 @@ export function toDetailView(
     })),
     corrects: detail.links.corrects,
     correctedBy: detail.links.correctedBy,
-    identity: toIdentityView(detail.identity, enteredBasicFour(form, a.answers)),
+    identity: toIdentityView(detail.identity, enteredBasicFour(form, a.answers), {
+      applicationId: a.id,
+      checks: detail.revocationChecks,
+      staffNames,
+      canCheck: detail.mayReview,
+    }),
   };
 }

@@ -4,6 +4,7 @@ import type {
   BasicFourView,
   IdentityDifference,
 } from '../database/entities/application-identity.entity';
+import type { RevocationCheckEntity } from '../database/entities/revocation-check.entity';
 
 export const INDICATION_LABELS: Record<string, LocalizedText> = {
   'TOTAL-PASSED': { ja: '検証成功', en: 'Verified (TOTAL-PASSED)' },
@@ -54,11 +55,106 @@ function portalIndication(report: Record<string, unknown> | null): string | unde
   return typeof v === 'string' ? v : undefined;
 }
 
+/** RFC 5280 §5.3.1 reasons as staff read them; J-LIS revokes a signing certificate as superseded when the resident moves. */
+export const REVOCATION_REASON_LABELS: Record<string, LocalizedText> = {
+  unspecified: { ja: '理由の記載なし', en: 'no reason given' },
+  keyCompromise: { ja: '鍵の危殆化', en: 'key compromise' },
+  cACompromise: { ja: '認証局の危殆化', en: 'CA compromise' },
+  affiliationChanged: { ja: '所属等の変更', en: 'affiliation changed' },
+  superseded: { ja: '住所変更等', en: 'superseded: address or name changed' },
+  cessationOfOperation: { ja: '利用の終了', en: 'cessation of operation' },
+  certificateHold: { ja: '一時停止', en: 'on hold' },
+  removeFromCRL: { ja: '失効の取消し', en: 'removed from the CRL' },
+  privilegeWithdrawn: { ja: '資格の取消し', en: 'privilege withdrawn' },
+  aACompromise: { ja: '属性認証局の危殆化', en: 'AA compromise' },
+};
+
+export const REVOCATION_UNKNOWN_MESSAGE: LocalizedText = {
+  ja: '失効情報を取得できませんでした。J-LISの失効確認（OCSP・CRL）に接続できないか、応答を確認できませんでした。時間をおいて、もう一度「現況確認」を押してください。受付時の検証結果は変わりません。',
+  en: 'The revocation status could not be obtained: the J-LIS OCSP responder and CRL could not be reached or their answers could not be used. Try “Check current status” again later. The verdict at pickup is unchanged.',
+};
+
+function revocationLabel(check: RevocationCheckEntity): LocalizedText {
+  switch (check.result) {
+    case 'good':
+      return { ja: '有効（失効していません）', en: 'Valid (not revoked)' };
+    case 'revoked': {
+      const reason = REVOCATION_REASON_LABELS[check.revocationReason ?? 'unspecified'] ?? {
+        ja: check.revocationReason ?? '',
+        en: check.revocationReason ?? '',
+      };
+      return { ja: `失効（${reason.ja}）`, en: `Revoked (${reason.en ?? reason.ja})` };
+    }
+    case 'unknown':
+      return { ja: '確認できず', en: 'Could not be checked' };
+  }
+}
+
+/** What the verdict at pickup said about revocation, from its REVOCATION check. */
+function intakeRevocation(identity: ApplicationIdentityEntity): {
+  value: string;
+  label: LocalizedText;
+} {
+  const check = identity.checks?.find((c) => c.check === 'REVOCATION');
+  switch (check?.status) {
+    case 'PASSED':
+      return { value: 'good', label: { ja: '有効', en: 'Valid' } };
+    case 'FAILED':
+      return { value: 'revoked', label: { ja: '失効', en: 'Revoked' } };
+    case 'INDETERMINATE':
+      return { value: 'unknown', label: { ja: '確認できず', en: 'Could not be checked' } };
+    case undefined:
+      return { value: 'none', label: { ja: '未確認', en: 'Not checked' } };
+  }
+}
+
+export interface RevocationPanelInput {
+  applicationId: string;
+  /** newest first */
+  checks: RevocationCheckEntity[];
+  staffNames: Map<string, string>;
+  canCheck: boolean;
+}
+
+/**
+ * 現況確認 (issue 5 §4) beside the verdict at pickup: the latest re-check in front, the earlier ones below. The
+ * verdict at pickup is shown as it was recorded; a later revocation never rewrites it.
+ */
+export function toRevocationView(identity: ApplicationIdentityEntity, input: RevocationPanelInput) {
+  const row = (c: RevocationCheckEntity) => ({
+    at: c.checkedAt.toISOString(),
+    result: c.result,
+    label: revocationLabel(c),
+    isGood: c.result === 'good',
+    isRevoked: c.result === 'revoked',
+    isUnknown: c.result === 'unknown',
+    revokedAt: c.revokedAt?.toISOString() ?? '',
+    source: c.source?.toUpperCase() ?? '',
+    by: c.checkedBy
+      ? { ja: input.staffNames.get(c.checkedBy) ?? c.checkedBy }
+      : { ja: '夜間の自動確認', en: 'nightly check' },
+    error: c.error ?? '',
+  });
+  const [latest] = input.checks;
+  return {
+    applicationId: input.applicationId,
+    intake: intakeRevocation(identity),
+    latest: latest ? row(latest) : undefined,
+    history: input.checks.map(row),
+    canCheck: input.canCheck,
+    unknownMessage: REVOCATION_UNKNOWN_MESSAGE,
+  };
+}
+
 /**
  * The identity panel (issue 5 §4): the back office's own verdict with each check, the certified basic four beside
  * the entered and card-face ones, each difference marked in words (「相違」), not by colour alone.
  */
-export function toIdentityView(identity: ApplicationIdentityEntity | null, entered: BasicFourView) {
+export function toIdentityView(
+  identity: ApplicationIdentityEntity | null,
+  entered: BasicFourView,
+  revocation?: RevocationPanelInput,
+) {
   if (!identity) {
     return undefined;
   }
@@ -68,6 +164,10 @@ export function toIdentityView(identity: ApplicationIdentityEntity | null, enter
   const portal = portalIndication(identity.portalReport);
   return {
     isSigned: identity.isSigned,
+    revocation:
+      revocation && identity.isSigned && (identity.chain?.length ?? 0) >= 2
+        ? toRevocationView(identity, revocation)
+        : undefined,
     indication,
     indicationLabel: INDICATION_LABELS[indication] ?? INDICATION_LABELS.INDETERMINATE,
     isPassed: indication === 'TOTAL-PASSED',

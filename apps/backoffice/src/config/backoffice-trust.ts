@@ -1,4 +1,9 @@
-import { loadTrustStore, type SignatureVerifier } from '@madoguchi/pki';
+import {
+  HttpRevocationSource,
+  loadTrustStore,
+  type RevocationSource,
+  type SignatureVerifier,
+} from '@madoguchi/pki';
 import type { BackofficeConfig } from './backoffice.config';
 
 /**
@@ -14,4 +19,12 @@ export function backofficeVerifier(config: BackofficeConfig): SignatureVerifier 
       revocationTimeoutMs: 3000,
     },
   ).verifier;
+}
+
+/** For 現況確認: the same OCSP / CRL over HTTP, but every check asks again (never an answer cached at intake). */
+export function backofficeRecheckSource(config: BackofficeConfig): RevocationSource {
+  return new HttpRevocationSource({
+    timeoutMs: config.jpki?.revocationTimeoutMs ?? 3000,
+    isCacheUsed: false,
+  });
 }

@@ -77,6 +77,12 @@ describe('loadBackofficeConfig', () => {
     expect(sut.isProduction).toBe(true);
   });
 
+  it('reads the hour of the nightly 現況確認 (Japan time), 3 by default, 0–23 only', () => {
+    expect(loadBackofficeConfig({}).revocationRecheckHour).toBe(3);
+    expect(loadBackofficeConfig({ REVOCATION_RECHECK_HOUR: '0' }).revocationRecheckHour).toBe(0);
+    expect(() => loadBackofficeConfig({ REVOCATION_RECHECK_HOUR: '24' })).toThrow(ConfigError);
+  });
+
   it('reads the signature trust keys, strictly for the boolean, and refuses test certificates in production', () => {
     const sut = loadBackofficeConfig({
       JPKI_TRUST_ANCHORS: 'a.pem, b.der',

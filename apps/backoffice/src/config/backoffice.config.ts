@@ -89,6 +89,13 @@ export class BackofficeEnv {
   @Min(100)
   @Max(60_000)
   REVOCATION_TIMEOUT_MS = 3000;
+
+  /** The hour (0–23, Japan time) of the nightly 現況確認 of every open signed application. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(23)
+  REVOCATION_RECHECK_HOUR = 3;
 }
 
 /** What the app reads (tests pass a literal). */
@@ -110,6 +117,8 @@ export interface BackofficeConfig {
     acceptTestCertificates: boolean;
     revocationTimeoutMs: number;
   };
+  /** nightly 現況確認 hour, Japan time (default 3) */
+  revocationRecheckHour?: number;
 }
 
 /** Shared with the portal's development default so `npm start` works with no configuration. Never in production. */
@@ -151,5 +160,6 @@ export function loadBackofficeConfig(env: Record<string, string | undefined>): B
       acceptTestCertificates: e.JPKI_ACCEPT_TEST_CERTIFICATES,
       revocationTimeoutMs: e.REVOCATION_TIMEOUT_MS,
     },
+    revocationRecheckHour: e.REVOCATION_RECHECK_HOUR,
   };
 }

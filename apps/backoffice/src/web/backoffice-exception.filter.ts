@@ -54,7 +54,10 @@ export class BackofficeExceptionFilter implements ExceptionFilter {
       const isMissing =
         exception.code === ApplicationErrorCode.NotFound ||
         exception.code === ApplicationErrorCode.AttachmentNotFound;
-      status = isMissing ? 404 : exception.code === ApplicationErrorCode.NotPermitted ? 403 : 400;
+      const isForbidden =
+        exception.code === ApplicationErrorCode.NotPermitted ||
+        exception.code === ApplicationErrorCode.RevocationCheckNotPermitted;
+      status = isMissing ? 404 : isForbidden ? 403 : 400;
       message = applicationErrorMessage(exception.code);
     } else if (exception instanceof AuthError) {
       status = 400;

@@ -58,6 +58,16 @@ export function applicationErrorMessage(code: ApplicationErrorCode): LocalizedTe
         ja: `コメントは${MAX_COMMENT_LENGTH}文字以内にしてください。`,
         en: `Keep the comment within ${MAX_COMMENT_LENGTH} characters.`,
       };
+    case ApplicationErrorCode.NotSigned:
+      return {
+        ja: 'この申請には、現況確認できる署名用電子証明書が記録されていません（電子署名のない申請か、受付時に証明書を読み取れなかった申請です）。',
+        en: 'No signing certificate is recorded for this application (it was not signed, or the certificate could not be read at pickup), so its current status cannot be checked.',
+      };
+    case ApplicationErrorCode.RevocationCheckNotPermitted:
+      return {
+        ja: 'この申請の現況確認はできません。管理者か、この申請の担当課の審査者に依頼してください。',
+        en: 'You cannot check the current status for this application. Ask an administrator or a reviewer of its department.',
+      };
   }
 }
 

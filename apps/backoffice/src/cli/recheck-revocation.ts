@@ -1,0 +1,31 @@
+import { ConfigError } from '@madoguchi/common';
+import { loadBackofficeConfig } from '../config/backoffice.config';
+import { backofficeRecheckSource } from '../config/backoffice-trust';
+import { openBackofficeDatabase } from '../database/backoffice.database';
+import { RevocationCheckService } from '../revocation/revocation-check.service';
+
+/**
+ * `npm run backoffice:recheck`: the nightly 現況確認 run once, now, from the same environment as the back office
+ * (for cron, or after J-LIS was down during the night). Exit 0 when every application was checked, whatever the
+ * answers; 1 when the run itself could not be done.
+ */
+async function main(): Promise<void> {
+  const config = loadBackofficeConfig(process.env);
+  const db = await openBackofficeDatabase(config.databaseUrl);
+  try {
+    const started = Date.now();
+    const s = await new RevocationCheckService(db, backofficeRecheckSource(config)).checkAllOpen();
+    process.stdout.write(
+      `現況確認: ${s.checked}件（有効 ${s.good}、失効 ${s.revoked}、確認できず ${s.unknown}） ${Date.now() - started} ms\n`,
+    );
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(
+    `${e instanceof ConfigError ? e.message : String((e as Error).stack ?? e)}\n`,
+  );
+  process.exit(1);
+});
