@@ -157,9 +157,16 @@ describe('card-face reading and signing from a PC, the card app run against the 
       expect(new URL(staffPage.url()).pathname).toBe('/applications');
       await go('detail', () => staffPage.getByRole('link', { name: receipt }).click());
       const verdict = staffPage.locator('[data-indication]');
+      const indication = await verdict.getAttribute('data-indication');
+      const text = (await verdict.textContent()) ?? '';
+      // 現況確認 (issue 5 §4): asked again now, shown beside the verdict at pickup
+      await go('revocation-check', () =>
+        staffPage.getByRole('button', { name: '現況確認' }).click(),
+      );
       return {
-        indication: await verdict.getAttribute('data-indication'),
-        text: (await verdict.textContent()) ?? '',
+        indication,
+        text,
+        revocationNow: (await staffPage.locator('[data-revocation-latest]').textContent()) ?? '',
         checks: await staffPage.locator('table.checks tbody tr').count(),
         failedChecks: await staffPage.locator('table.checks tbody tr', { hasText: '✖' }).count(),
         audit: staffAudit,
@@ -287,6 +294,7 @@ describe('card-face reading and signing from a PC, the card app run against the 
     const review = await reviewInBackoffice(receipt);
     expect(review.indication).toBe('TOTAL-PASSED');
     expect(review.text).toContain('検証成功');
+    expect(review.revocationNow).toContain('有効（失効していません）');
     expect(review.checks).toBeGreaterThanOrEqual(10);
     expect(review.failedChecks).toBe(0);
     expect(review.audit.foreignRequests).toEqual([]);
