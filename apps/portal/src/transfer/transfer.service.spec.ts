@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ApplicationEntity } from '../database/entities/application.entity';
 import { portalDataSourceOptions } from '../database/portal-database';
-import { TransferService } from './transfer.service';
+import { isStatusUpdate, TransferService } from './transfer.service';
 
 describe('TransferService (acknowledgement, on SQLite with the real migrations)', () => {
   let dir: string;
@@ -90,5 +90,65 @@ describe('TransferService (acknowledgement, on SQLite with the real migrations)'
     expect((await repo.findOneByOrFail({ id: untouched.id })).attachments).toHaveLength(1);
     expect(existsSync(untouched.blobPath)).toBe(true);
     await expect(sut.dropLeftoverAttachments()).resolves.toBe(0);
+  });
+
+  describe('the prefill of a correction (差戻し)', () => {
+    const answers = { tel: '03-1234-5678', count: 2 };
+    const update = (receiptNumber: string, version: number, status: 'returned' | 'in_review') => ({
+      receiptNumber,
+      status,
+      version,
+      changedAt: new Date().toISOString(),
+      ...(status === 'returned' ? { message: '直してください', correction: { answers } } : {}),
+    });
+
+    it('keeps the answers while returned, drops them when the status moves on, ignores a stale push', async () => {
+      const { id } = await submitted(new Date());
+      const repo = db.getRepository(ApplicationEntity);
+      const { receiptNumber } = await repo.findOneByOrFail({ id });
+
+      await sut.applyStatus([update(receiptNumber, 2, 'returned')]);
+      expect(await repo.findOneByOrFail({ id })).toMatchObject({
+        status: 'returned',
+        correctionAnswers: answers,
+      });
+      await sut.applyStatus([update(receiptNumber, 3, 'in_review')]);
+      expect(await repo.findOneByOrFail({ id })).toMatchObject({
+        status: 'in_review',
+        correctionAnswers: null,
+      });
+      // the 差戻し push retried after the newer one: changes nothing
+      await sut.applyStatus([update(receiptNumber, 2, 'returned')]);
+      expect(await repo.findOneByOrFail({ id })).toMatchObject({
+        status: 'in_review',
+        correctionAnswers: null,
+      });
+    });
+
+    it('never puts answers back on an application whose correction was already sent', async () => {
+      const { id } = await submitted(new Date());
+      const repo = db.getRepository(ApplicationEntity);
+      await repo.update({ id }, { correctedBy: '20261129-00000002' });
+      const { receiptNumber } = await repo.findOneByOrFail({ id });
+      await sut.applyStatus([update(receiptNumber, 5, 'returned')]);
+      expect(await repo.findOneByOrFail({ id })).toMatchObject({
+        status: 'returned',
+        correctionAnswers: null,
+      });
+    });
+
+    it.each([
+      ['answers missing', { correction: {} }],
+      ['answers a list', { correction: { answers: [] } }],
+      ['correction null', { correction: null }],
+      ['answers a string', { correction: { answers: 'x' } }],
+    ])('refuses a malformed update (%s)', (_what, extra) => {
+      expect(isStatusUpdate({ ...update('R-1', 1, 'returned'), ...extra })).toBe(false);
+    });
+
+    it('accepts an update with or without the prefill', () => {
+      expect(isStatusUpdate(update('R-1', 1, 'returned'))).toBe(true);
+      expect(isStatusUpdate(update('R-1', 1, 'in_review'))).toBe(true);
+    });
   });
 });
