@@ -20,6 +20,7 @@ const ESM_PACKAGES = [
   '@borewit',
   'uint8array-extras',
   'canonicalize',
+  '@scure',
 ];
 
 const moduleNameMapper = {

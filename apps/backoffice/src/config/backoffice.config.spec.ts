@@ -132,4 +132,36 @@ describe('loadBackofficeConfig', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('reads the session lifetimes and refuses an idle timeout longer than the whole session', () => {
+    expect(loadBackofficeConfig({}).session).toEqual({
+      idleTimeoutMs: 30 * 60 * 1000,
+      absoluteLifetimeMs: 8 * 60 * 60 * 1000,
+    });
+    expect(
+      loadBackofficeConfig({
+        BACKOFFICE_SESSION_IDLE_MINUTES: '15',
+        BACKOFFICE_SESSION_MAX_HOURS: '10',
+      }).session,
+    ).toEqual({ idleTimeoutMs: 15 * 60 * 1000, absoluteLifetimeMs: 10 * 60 * 60 * 1000 });
+    for (const [key, value] of [
+      ['BACKOFFICE_SESSION_IDLE_MINUTES', '0'],
+      ['BACKOFFICE_SESSION_IDLE_MINUTES', 'soon'],
+      ['BACKOFFICE_SESSION_MAX_HOURS', '25'],
+    ]) {
+      expect(() => loadBackofficeConfig({ [key]: value })).toThrow(
+        expect.objectContaining({ problems: expect.arrayContaining([expect.stringContaining(key)]) }),
+      );
+    }
+    expect(() =>
+      loadBackofficeConfig({
+        BACKOFFICE_SESSION_IDLE_MINUTES: '120',
+        BACKOFFICE_SESSION_MAX_HOURS: '1',
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [expect.stringContaining('BACKOFFICE_SESSION_IDLE_MINUTES')],
+      }),
+    );
+  });
 });

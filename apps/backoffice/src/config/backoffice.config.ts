@@ -96,6 +96,20 @@ export class BackofficeEnv {
   @Min(0)
   @Max(23)
   REVOCATION_RECHECK_HOUR = 3;
+
+  /** A staff session ends after this many minutes without a request. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  BACKOFFICE_SESSION_IDLE_MINUTES = 30;
+
+  /** …and this many hours after login, however active. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24)
+  BACKOFFICE_SESSION_MAX_HOURS = 8;
 }
 
 /** What the app reads (tests pass a literal). */
@@ -119,7 +133,22 @@ export interface BackofficeConfig {
   };
   /** nightly 現況確認 hour, Japan time (default 3) */
   revocationRecheckHour?: number;
+
+  /** staff sessions (issue 5 §9); DEFAULT_SESSION_POLICY when absent */
+  session?: SessionPolicy;
 }
+
+export interface SessionPolicy {
+  /** the session ends this long after its last request */
+  idleTimeoutMs: number;
+  /** the session ends this long after login, however active */
+  absoluteLifetimeMs: number;
+}
+
+export const DEFAULT_SESSION_POLICY: SessionPolicy = {
+  idleTimeoutMs: 30 * 60 * 1000,
+  absoluteLifetimeMs: 8 * 60 * 60 * 1000,
+};
 
 /** Shared with the portal's development default so `npm start` works with no configuration. Never in production. */
 export const DEV_TRANSFER_KEY = 'madoguchi-dev-transfer-key-not-for-production';
@@ -138,6 +167,11 @@ export function loadBackofficeConfig(env: Record<string, string | undefined>): B
   }
   if (isProduction && e.JPKI_ACCEPT_TEST_CERTIFICATES) {
     problems.push('JPKI_ACCEPT_TEST_CERTIFICATES: never in production');
+  }
+  if (e.BACKOFFICE_SESSION_IDLE_MINUTES > e.BACKOFFICE_SESSION_MAX_HOURS * 60) {
+    problems.push(
+      'BACKOFFICE_SESSION_IDLE_MINUTES: must not be longer than BACKOFFICE_SESSION_MAX_HOURS',
+    );
   }
   if (problems.length > 0) {
     throw new ConfigError(problems);
@@ -161,5 +195,9 @@ export function loadBackofficeConfig(env: Record<string, string | undefined>): B
       revocationTimeoutMs: e.REVOCATION_TIMEOUT_MS,
     },
     revocationRecheckHour: e.REVOCATION_RECHECK_HOUR,
+    session: {
+      idleTimeoutMs: e.BACKOFFICE_SESSION_IDLE_MINUTES * 60 * 1000,
+      absoluteLifetimeMs: e.BACKOFFICE_SESSION_MAX_HOURS * 60 * 60 * 1000,
+    },
   };
 }

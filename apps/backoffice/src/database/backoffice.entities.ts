@@ -12,6 +12,7 @@ import { StatusOutboxEntity } from './entities/status-outbox.entity';
 import { RevocationCheckEntity } from './entities/revocation-check.entity';
 import { InitialSchema1763900000000 } from '../migrations/1763900000000-InitialSchema';
 import { ApplicationIdentity1764000000000 } from '../migrations/1764000000000-ApplicationIdentity';
+import { StaffAccounts1764200000000 } from '../migrations/1764200000000-StaffAccounts';
 import { ReviewWorkflow1764400000000 } from '../migrations/1764400000000-ReviewWorkflow';
 import { ArchiveDelivery1764600000000 } from '../migrations/1764600000000-ArchiveDelivery';
 import { RevocationCheck1764700000000 } from '../migrations/1764700000000-RevocationCheck';
@@ -35,6 +36,7 @@ export const BACKOFFICE_ENTITIES = [
 export const BACKOFFICE_MIGRATIONS = [
   InitialSchema1763900000000,
   ApplicationIdentity1764000000000,
+  StaffAccounts1764200000000,
   ReviewWorkflow1764400000000,
   ArchiveDelivery1764600000000,
   RevocationCheck1764700000000,

@@ -12,6 +12,10 @@ export class MunicipalityEntity {
   @Column({ name: 'name_en', type: 'varchar', length: 200, nullable: true })
   nameEn!: string | null;
 
+  /** staff must log in with a TOTP code as well (a 管理者 turns it on) */
+  @Column({ name: 'is_totp_required', type: Boolean, default: false })
+  isTotpRequired!: boolean;
+
   @Column({ name: 'created_at', type: Date })
   createdAt!: Date;
 }

@@ -18,6 +18,15 @@ export class StaffSessionEntity {
   @Column({ name: 'created_at', type: Date })
   createdAt!: Date;
 
+  /** absolute end of the session */
   @Column({ name: 'expires_at', type: Date })
   expiresAt!: Date;
+
+  /** for the idle timeout; null on sessions opened before it existed (createdAt counts then) */
+  @Column({ name: 'last_seen_at', type: Date, nullable: true })
+  lastSeenAt!: Date | null;
+
+  /** 'totp': the password was right, the second factor is still to come; nothing else opens */
+  @Column({ name: 'pending_factor', type: 'varchar', length: 16, nullable: true })
+  pendingFactor!: 'totp' | null;
 }

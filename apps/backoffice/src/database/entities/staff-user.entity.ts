@@ -42,4 +42,23 @@ export class StaffUserEntity {
 
   @Column({ name: 'password_changed_at', type: Date })
   passwordChangedAt!: Date;
+
+  /** adds municipalities and their first 管理者 (/platform); the account's own pages stay in its municipality */
+  @Column({ name: 'is_platform_admin', type: Boolean, default: false })
+  isPlatformAdmin!: boolean;
+
+  /** a disabled account cannot log in; its sessions were ended when it was disabled */
+  @Column({ name: 'is_disabled', type: Boolean, default: false })
+  isDisabled!: boolean;
+
+  /** RFC 6238 shared secret (base32); set at enrolment, in use once totpEnabledAt is set */
+  @Column({ name: 'totp_secret', type: 'varchar', length: 64, nullable: true })
+  totpSecret!: string | null;
+
+  @Column({ name: 'totp_enabled_at', type: Date, nullable: true })
+  totpEnabledAt!: Date | null;
+
+  /** the last time step accepted: a code of that step or an earlier one is refused (replay) */
+  @Column({ name: 'totp_last_step', type: 'integer', nullable: true })
+  totpLastStep!: number | null;
 }
