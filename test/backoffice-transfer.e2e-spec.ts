@@ -13,7 +13,7 @@ import {
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../apps/backoffice/src/applications/applications.service';
-import type { StaffContext } from '../apps/backoffice/src/auth/staff-context';
+import { staffContextOf } from '../apps/backoffice/src/auth/staff-context';
 import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
 import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ApplicationEntity } from '../apps/backoffice/src/database/entities/application.entity';
@@ -238,7 +238,7 @@ describe('back office pull worker against a portal over HTTP', () => {
       municipalityCode: '990019',
       mustChangePassword: false,
     });
-    const ctx = { ...staff, sessionHash: '' } as StaffContext;
+    const ctx = staffContextOf(staff, '');
     const detail = await app.get(ApplicationsService).detail(ctx, stored[0].id);
     const original = submitted.find((a) => a.id === stored[0].portalId)!;
     const { bytes } = await app
@@ -325,7 +325,7 @@ describe('back office pull worker against a portal over HTTP', () => {
       municipalityCode: '990019',
       mustChangePassword: false,
     });
-    const staff = { ...user, sessionHash: '' } as StaffContext;
+    const staff = staffContextOf(user, '');
     const service = app.get(ApplicationsService);
     await service.changeStatus(staff, row.id, { to: 'in_review', message: '', expectedVersion: 0 });
     await service.changeStatus(staff, row.id, {

@@ -25,6 +25,12 @@ import { PullWorker } from './transfer/pull.worker';
 import { RevocationCheckController } from './revocation/revocation-check.controller';
 import { RevocationCheckService } from './revocation/revocation-check.service';
 import { RevocationRecheckScheduler } from './revocation/revocation-recheck.scheduler';
+import { TwoFactorController } from './auth/two-factor.controller';
+import { TwoFactorService } from './auth/two-factor.service';
+import { PlatformController } from './platform/platform.controller';
+import { PlatformService } from './platform/platform.service';
+import { StaffAdminController } from './staff/staff-admin.controller';
+import { StaffAdminService } from './staff/staff-admin.service';
 import { SessionGuard } from './web/session.guard';
 
 export interface BackofficeModuleOptions {
@@ -63,6 +69,9 @@ export class AppModule {
         ApplicationsController,
         HealthController,
         RevocationCheckController,
+        TwoFactorController,
+        StaffAdminController,
+        PlatformController,
       ],
       providers: [
         { provide: BACKOFFICE_CONFIG, useValue: config },
@@ -72,7 +81,23 @@ export class AppModule {
         { provide: BLOB_STORE, useValue: new FileBlobStore(join(config.dataDir, 'blobs')) },
         {
           provide: AuthService,
-          useFactory: (db: DataSource, h: PasswordHasher) => new AuthService(db, h),
+          useFactory: (db: DataSource, h: PasswordHasher) =>
+            new AuthService(db, h, undefined, config.session),
+          inject: [DataSource, PasswordHasher],
+        },
+        {
+          provide: TwoFactorService,
+          useFactory: (db: DataSource) => new TwoFactorService(db),
+          inject: [DataSource],
+        },
+        {
+          provide: StaffAdminService,
+          useFactory: (db: DataSource, h: PasswordHasher) => new StaffAdminService(db, h),
+          inject: [DataSource, PasswordHasher],
+        },
+        {
+          provide: PlatformService,
+          useFactory: (db: DataSource, h: PasswordHasher) => new PlatformService(db, h),
           inject: [DataSource, PasswordHasher],
         },
         {

@@ -244,7 +244,12 @@ export class ApplicationsController {
 
   private async frame(staff: StaffContext) {
     return {
-      staff: { displayName: staff.displayName, loginId: staff.loginId, role: staff.role },
+      staff: {
+        displayName: staff.displayName,
+        loginId: staff.loginId,
+        role: staff.role,
+        isPlatformAdmin: staff.isPlatformAdmin,
+      },
       municipality: await this.staffService.municipalityName(staff.municipalityCode),
     };
   }

@@ -1,7 +1,9 @@
 import { Body, Controller, Get, Inject, Post, Render, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
+  AllowPendingFactor,
   AllowPendingPassword,
+  AllowTotpEnrolment,
   CurrentStaff,
   SESSION_COOKIE,
   SessionGuard,
@@ -10,7 +12,7 @@ import { authErrorMessage } from '../web/error-messages';
 import { BACKOFFICE_CONFIG } from '../backoffice.tokens';
 import type { BackofficeConfig } from '../config/backoffice.config';
 import { AuthError } from './auth.error';
-import { AuthService, MIN_PASSWORD_LENGTH, SESSION_TTL_MS } from './auth.service';
+import { AuthService, MIN_PASSWORD_LENGTH } from './auth.service';
 import type { StaffContext } from './staff-context';
 
 interface LoginForm {
@@ -52,9 +54,15 @@ export class AuthController {
         sameSite: 'strict',
         secure: this.config.isProduction,
         signed: true,
-        maxAge: SESSION_TTL_MS / 1000,
+        maxAge: this.auth.policy.absoluteLifetimeMs / 1000,
       });
-      await reply.redirect(staff.mustChangePassword ? '/password' : '/applications', 303);
+      const next =
+        staff.pendingFactor === 'totp'
+          ? '/login/totp'
+          : staff.mustChangePassword
+            ? '/password'
+            : '/applications';
+      await reply.redirect(next, 303);
     } catch (e) {
       if (!(e instanceof AuthError)) {
         throw e;
@@ -66,6 +74,8 @@ export class AuthController {
   @Post('logout')
   @UseGuards(SessionGuard)
   @AllowPendingPassword()
+  @AllowPendingFactor()
+  @AllowTotpEnrolment()
   async logout(@CurrentStaff() staff: StaffContext, @Res() reply: FastifyReply): Promise<void> {
     await this.auth.logout(staff.sessionHash);
     await reply.clearCookie(SESSION_COOKIE, { path: '/' }).redirect('/login', 303);

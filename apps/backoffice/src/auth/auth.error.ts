@@ -8,6 +8,13 @@ export enum AuthErrorCode {
   PasswordUnchanged = 'PASSWORD_UNCHANGED',
   PasswordMismatch = 'PASSWORD_MISMATCH',
   CurrentPasswordWrong = 'CURRENT_PASSWORD_WRONG',
+  PasswordContainsLoginId = 'PASSWORD_CONTAINS_LOGIN_ID',
+  PasswordTooCommon = 'PASSWORD_TOO_COMMON',
+  /** a wrong, expired or already used TOTP code */
+  TotpCodeWrong = 'TOTP_CODE_WRONG',
+  /** too many wrong TOTP codes: the login starts again from the password (and counts toward the lockout) */
+  TotpAttemptsExhausted = 'TOTP_ATTEMPTS_EXHAUSTED',
+  TotpAlreadyEnabled = 'TOTP_ALREADY_ENABLED',
 }
 
 export class AuthError extends DomainError<AuthErrorCode> {}

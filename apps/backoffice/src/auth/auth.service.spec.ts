@@ -3,6 +3,7 @@ import { openBackofficeDatabase } from '../database/backoffice.database';
 import { StaffUserEntity } from '../database/entities/staff-user.entity';
 import { StaffService } from '../staff/staff.service';
 import { AuthErrorCode } from './auth.error';
+import { DEFAULT_SESSION_POLICY } from '../config/backoffice.config';
 import { AuthService, LOCKOUT_MS, MAX_FAILED_LOGINS, SESSION_TTL_MS } from './auth.service';
 import { PasswordHasher } from './password.hasher';
 
@@ -78,11 +79,52 @@ describe('AuthService (SQLite, real migrations)', () => {
     await expect(sut.authenticate('x'.repeat(43))).resolves.toBeUndefined();
     await expect(sut.authenticate('not a session id')).resolves.toBeUndefined();
     const { sessionId, staff } = await sut.login('sato', 'right password 1');
-    now = new Date(now.getTime() + SESSION_TTL_MS);
-    await expect(sut.authenticate(sessionId)).resolves.toBeUndefined();
-    now = new Date(now.getTime() - 1000);
+    const start = now.getTime();
+    // active all day (a request every 20 minutes, within the idle timeout): the absolute lifetime still ends it
+    for (let t = 20 * 60_000; t < SESSION_TTL_MS; t += 20 * 60_000) {
+      now = new Date(start + t);
+      await expect(sut.authenticate(sessionId)).resolves.toBeDefined();
+    }
+    now = new Date(start + SESSION_TTL_MS - 1000);
     await expect(sut.authenticate(sessionId)).resolves.toBeDefined();
-    await sut.logout(staff.sessionHash);
+    now = new Date(start + SESSION_TTL_MS);
+    await expect(sut.authenticate(sessionId)).resolves.toBeUndefined();
+
+    now = new Date(start);
+    const other = await sut.login('sato', 'right password 1');
+    await sut.logout(other.staff.sessionHash);
+    await expect(sut.authenticate(other.sessionId)).resolves.toBeUndefined();
+    expect(staff.sessionHash).not.toBe(other.staff.sessionHash);
+  });
+
+  it('ends a session left idle for the idle timeout, and counts from the last request', async () => {
+    const idle = DEFAULT_SESSION_POLICY.idleTimeoutMs;
+    const { sessionId } = await sut.login('sato', 'right password 1');
+    const start = now.getTime();
+    now = new Date(start + idle - 1000);
+    await expect(sut.authenticate(sessionId)).resolves.toBeDefined();
+    // the request just made moves the idle deadline
+    now = new Date(start + idle + 60_000);
+    await expect(sut.authenticate(sessionId)).resolves.toBeDefined();
+    now = new Date(now.getTime() + idle);
+    await expect(sut.authenticate(sessionId)).resolves.toBeUndefined();
+    await expect(db.query('select count(*) as n from staff_session')).resolves.toEqual([{ n: 0 }]);
+  });
+
+  it('uses the configured lifetimes', async () => {
+    const short = new AuthService(db, hasher, () => now, {
+      idleTimeoutMs: 5 * 60_000,
+      absoluteLifetimeMs: 60 * 60_000,
+    });
+    const { sessionId } = await short.login('sato', 'right password 1');
+    now = new Date(now.getTime() + 5 * 60_000);
+    await expect(short.authenticate(sessionId)).resolves.toBeUndefined();
+  });
+
+  it('refuses a disabled account with the generic answer, even with the right password', async () => {
+    const { sessionId } = await sut.login('sato', 'right password 1');
+    await db.getRepository(StaffUserEntity).update({ loginId: 'sato' }, { isDisabled: true });
+    await expect(sut.login('sato', 'right password 1')).rejects.toEqual(failedLogin);
     await expect(sut.authenticate(sessionId)).resolves.toBeUndefined();
   });
 
@@ -104,6 +146,12 @@ describe('AuthService (SQLite, real migrations)', () => {
     });
     await expect(change('right password 1', 'right password 1')).rejects.toMatchObject({
       code: AuthErrorCode.PasswordUnchanged,
+    });
+    await expect(change('right password 1', 'sato the reviewer')).rejects.toMatchObject({
+      code: AuthErrorCode.PasswordContainsLoginId,
+    });
+    await expect(change('right password 1', 'password1234')).rejects.toMatchObject({
+      code: AuthErrorCode.PasswordTooCommon,
     });
     await change('right password 1', 'a new long password');
     await expect(sut.authenticate(first.sessionId)).resolves.toBeDefined();

@@ -1,15 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { LessThan, type DataSource } from 'typeorm';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../config/backoffice.config';
+import { MunicipalityEntity } from '../database/entities/municipality.entity';
 import { StaffSessionEntity } from '../database/entities/staff-session.entity';
 import { StaffUserEntity } from '../database/entities/staff-user.entity';
 import { AuthError, AuthErrorCode } from './auth.error';
 import type { PasswordHasher } from './password.hasher';
-import type { StaffContext } from './staff-context';
+import { MIN_PASSWORD_LENGTH, passwordProblem, type PasswordProblem } from './password-rules';
+import { staffContextOf, type StaffContext } from './staff-context';
+import { verifyTotp } from './totp';
 
+export { MIN_PASSWORD_LENGTH };
 export const MAX_FAILED_LOGINS = 5;
 export const LOCKOUT_MS = 15 * 60 * 1000;
-export const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
-export const MIN_PASSWORD_LENGTH = 12;
+/** the default absolute lifetime (BACKOFFICE_SESSION_MAX_HOURS) */
+export const SESSION_TTL_MS = DEFAULT_SESSION_POLICY.absoluteLifetimeMs;
+/** wrong TOTP codes allowed on one login before the password is asked again */
+export const MAX_TOTP_ATTEMPTS = 3;
 
 export type Clock = () => Date;
 
@@ -17,16 +24,36 @@ export function hashSessionId(sessionId: string): string {
   return createHash('sha256').update(sessionId).digest('hex');
 }
 
+export function passwordError(problem: PasswordProblem): AuthError {
+  switch (problem) {
+    case 'TOO_SHORT':
+      return new AuthError(AuthErrorCode.PasswordTooShort, 'new password is too short');
+    case 'CONTAINS_LOGIN_ID':
+      return new AuthError(AuthErrorCode.PasswordContainsLoginId, 'password contains the login id');
+    case 'TOO_COMMON':
+      return new AuthError(AuthErrorCode.PasswordTooCommon, 'password is too common');
+  }
+}
+
 /**
- * Staff login, sessions and password changes. Failed attempts lock the account after MAX_FAILED_LOGINS for
- * LOCKOUT_MS; the caller only ever learns "login failed", never which part was wrong or that it is locked.
+ * Staff login, sessions and password changes. Failed attempts (password or TOTP code) lock the account after
+ * MAX_FAILED_LOGINS for LOCKOUT_MS; the caller only ever learns "login failed", never which part was wrong or that
+ * it is locked. A session ends after the idle timeout or the absolute lifetime, whichever comes first.
  */
 export class AuthService {
+  /** lastSeenAt is written at most this often (a write per page view would cost more than it tells) */
+  private readonly touchEveryMs: number;
+  /** wrong TOTP codes per pending session, in memory: a restart only gives the 3 tries again */
+  private readonly totpFailures = new Map<string, number>();
+
   constructor(
     private readonly db: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly now: Clock = () => new Date(),
-  ) {}
+    readonly policy: SessionPolicy = DEFAULT_SESSION_POLICY,
+  ) {
+    this.touchEveryMs = Math.min(60_000, policy.idleTimeoutMs / 10);
+  }
 
   async login(
     loginId: string,
@@ -44,15 +71,17 @@ export class AuthService {
       throw new AuthError(AuthErrorCode.LoginFailed, 'login failed', { locked: true });
     }
     if (!(await this.hasher.verify(password, user.passwordHash))) {
-      const failed = user.failedLoginCount + 1;
-      const isLocking = failed >= MAX_FAILED_LOGINS;
-      await users.update(user.id, {
-        failedLoginCount: isLocking ? 0 : failed,
-        lockedUntil: isLocking ? new Date(now.getTime() + LOCKOUT_MS) : user.lockedUntil,
-      });
-      throw new AuthError(AuthErrorCode.LoginFailed, 'login failed', { locked: isLocking });
+      await this.countFailure(user);
+      throw new AuthError(AuthErrorCode.LoginFailed, 'login failed');
     }
-    await users.update(user.id, { failedLoginCount: 0, lockedUntil: null });
+    if (user.isDisabled) {
+      // checked after the password, so that the answer and its timing are those of a wrong password
+      throw new AuthError(AuthErrorCode.LoginFailed, 'login failed', { disabled: true });
+    }
+    const hasTotp = user.totpEnabledAt !== null;
+    if (!hasTotp) {
+      await users.update(user.id, { failedLoginCount: 0, lockedUntil: null });
+    }
     await this.purgeExpiredSessions();
     const sessionId = randomBytes(32).toString('base64url');
     const idHash = hashSessionId(sessionId);
@@ -60,25 +89,83 @@ export class AuthService {
       idHash,
       staffUserId: user.id,
       createdAt: now,
-      expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
+      expiresAt: new Date(now.getTime() + this.policy.absoluteLifetimeMs),
+      lastSeenAt: now,
+      pendingFactor: hasTotp ? 'totp' : null,
     });
-    return { sessionId, staff: toStaffContext(user, idHash) };
+    return { sessionId, staff: await this.toContext(user, idHash, hasTotp ? 'totp' : null) };
   }
 
-  /** The staff member of a live session, or undefined (unknown, expired, or the account is gone). */
+  /**
+   * Second step of a login with TOTP: the code of the pending session. A wrong code counts as a failed login; after
+   * MAX_TOTP_ATTEMPTS the pending session is ended and the login starts again from the password.
+   */
+  async verifyLoginCode(staff: StaffContext, code: string): Promise<void> {
+    const users = this.db.getRepository(StaffUserEntity);
+    const user = await users.findOneByOrFail({ id: staff.id });
+    const now = this.now();
+    const isLocked = user.lockedUntil !== null && user.lockedUntil > now;
+    const step =
+      !isLocked && user.totpSecret && user.totpEnabledAt
+        ? verifyTotp(user.totpSecret, code, user.totpLastStep, now)
+        : undefined;
+    if (step === undefined) {
+      const tries = (this.totpFailures.get(staff.sessionHash) ?? 0) + 1;
+      const isLocking = isLocked || (await this.countFailure(user));
+      if (isLocking || tries >= MAX_TOTP_ATTEMPTS) {
+        this.totpFailures.delete(staff.sessionHash);
+        await this.logout(staff.sessionHash);
+        throw new AuthError(AuthErrorCode.TotpAttemptsExhausted, 'too many wrong codes');
+      }
+      this.totpFailures.set(staff.sessionHash, tries);
+      throw new AuthError(AuthErrorCode.TotpCodeWrong, 'wrong TOTP code', { tries });
+    }
+    this.totpFailures.delete(staff.sessionHash);
+    await this.db.transaction(async (em) => {
+      // the step condition makes two concurrent logins with the same code accept it once only
+      const accepted = await em
+        .createQueryBuilder()
+        .update(StaffUserEntity)
+        .set({ totpLastStep: step, failedLoginCount: 0, lockedUntil: null })
+        .where('id = :id AND (totp_last_step IS NULL OR totp_last_step < :step)', {
+          id: user.id,
+          step,
+        })
+        .execute();
+      if (accepted.affected !== 1) {
+        throw new AuthError(AuthErrorCode.TotpCodeWrong, 'TOTP code already used');
+      }
+      await em.update(StaffSessionEntity, { idHash: staff.sessionHash }, { pendingFactor: null });
+    });
+  }
+
+  /** The staff member of a live session, or undefined (unknown, expired, idle too long, or the account is gone). */
   async authenticate(sessionId: string): Promise<StaffContext | undefined> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(sessionId)) {
       return undefined;
     }
     const idHash = hashSessionId(sessionId);
-    const session = await this.db.getRepository(StaffSessionEntity).findOneBy({ idHash });
-    if (!session || session.expiresAt <= this.now()) {
+    const sessions = this.db.getRepository(StaffSessionEntity);
+    const session = await sessions.findOneBy({ idHash });
+    const now = this.now();
+    if (!session || session.expiresAt <= now) {
+      return undefined;
+    }
+    const lastSeen = session.lastSeenAt ?? session.createdAt;
+    if (now.getTime() - lastSeen.getTime() >= this.policy.idleTimeoutMs) {
+      await sessions.delete({ idHash });
       return undefined;
     }
     const user = await this.db
       .getRepository(StaffUserEntity)
       .findOneBy({ id: session.staffUserId });
-    return user ? toStaffContext(user, idHash) : undefined;
+    if (!user || user.isDisabled) {
+      return undefined;
+    }
+    if (now.getTime() - lastSeen.getTime() >= this.touchEveryMs) {
+      await sessions.update({ idHash }, { lastSeenAt: now });
+    }
+    return this.toContext(user, idHash, session.pendingFactor);
   }
 
   async logout(sessionHash: string): Promise<void> {
@@ -86,7 +173,10 @@ export class AuthService {
   }
 
   async purgeExpiredSessions(): Promise<void> {
-    await this.db.getRepository(StaffSessionEntity).delete({ expiresAt: LessThan(this.now()) });
+    const sessions = this.db.getRepository(StaffSessionEntity);
+    await sessions.delete({ expiresAt: LessThan(this.now()) });
+    const idleSince = new Date(this.now().getTime() - this.policy.idleTimeoutMs);
+    await sessions.delete({ lastSeenAt: LessThan(idleSince) });
   }
 
   /** Ends every other session of the user: a changed password should lock out whoever knew the old one. */
@@ -104,8 +194,9 @@ export class AuthService {
     if (next !== confirmation) {
       throw new AuthError(AuthErrorCode.PasswordMismatch, 'the two new passwords differ');
     }
-    if ([...next].length < MIN_PASSWORD_LENGTH) {
-      throw new AuthError(AuthErrorCode.PasswordTooShort, 'new password is too short');
+    const problem = passwordProblem(next, user.loginId);
+    if (problem) {
+      throw passwordError(problem);
     }
     if (next === current) {
       throw new AuthError(AuthErrorCode.PasswordUnchanged, 'new password equals the current one');
@@ -125,16 +216,31 @@ export class AuthService {
         .execute();
     });
   }
-}
 
-function toStaffContext(user: StaffUserEntity, sessionHash: string): StaffContext {
-  return {
-    id: user.id,
-    loginId: user.loginId,
-    displayName: user.displayName,
-    role: user.role,
-    municipalityCode: user.municipalityCode,
-    mustChangePassword: user.mustChangePassword,
-    sessionHash,
-  };
+  /** One more failure; true when it locks the account. */
+  private async countFailure(user: StaffUserEntity): Promise<boolean> {
+    const failed = user.failedLoginCount + 1;
+    const isLocking = failed >= MAX_FAILED_LOGINS;
+    const lockedUntil = isLocking ? new Date(this.now().getTime() + LOCKOUT_MS) : user.lockedUntil;
+    await this.db
+      .getRepository(StaffUserEntity)
+      .update(user.id, { failedLoginCount: isLocking ? 0 : failed, lockedUntil });
+    user.failedLoginCount = isLocking ? 0 : failed;
+    user.lockedUntil = lockedUntil;
+    return isLocking;
+  }
+
+  private async toContext(
+    user: StaffUserEntity,
+    sessionHash: string,
+    pendingFactor: 'totp' | null,
+  ): Promise<StaffContext> {
+    const municipality = await this.db
+      .getRepository(MunicipalityEntity)
+      .findOneBy({ code: user.municipalityCode });
+    return staffContextOf(user, sessionHash, {
+      pendingFactor,
+      isTotpRequired: municipality?.isTotpRequired ?? false,
+    });
+  }
 }

@@ -26,10 +26,16 @@ describe('passwordProblem', () => {
     expect(passwordProblem(password, loginId)).toBe('CONTAINS_LOGIN_ID');
   });
 
-  it.each(['password1234', 'Password1234', 'ＰＡＳＳＷＯＲＤ１２３４', 'qwertyuiop12', '123456789012', 'パスワード1234567', 'aaaaaaaaaaaaaaaa', 'abababababab'])(
-    'refuses the common or repetitive %p',
-    (password) => {
-      expect(passwordProblem(password, 'sato')).toBe('TOO_COMMON');
-    },
-  );
+  it.each([
+    'password1234',
+    'Password1234',
+    'ＰＡＳＳＷＯＲＤ１２３４',
+    'qwertyuiop12',
+    '123456789012',
+    'パスワード1234567',
+    'aaaaaaaaaaaaaaaa',
+    'abababababab',
+  ])('refuses the common or repetitive %p', (password) => {
+    expect(passwordProblem(password, 'sato')).toBe('TOO_COMMON');
+  });
 });

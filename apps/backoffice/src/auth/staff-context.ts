@@ -1,4 +1,4 @@
-import type { StaffRole } from '../database/entities/staff-user.entity';
+import type { StaffRole, StaffUserEntity } from '../database/entities/staff-user.entity';
 
 /** The logged-in staff member, as guards and services see them. */
 export interface StaffContext {
@@ -8,8 +8,40 @@ export interface StaffContext {
   role: StaffRole;
   municipalityCode: string;
   mustChangePassword: boolean;
+  /** may add municipalities and their first 管理者 (/platform) */
+  isPlatformAdmin: boolean;
+  /** 'totp': the password was right, the TOTP code is still to come (only /login/totp opens) */
+  pendingFactor: 'totp' | null;
+  hasTotp: boolean;
+  /** the municipality requires TOTP and this account has none yet: only the enrolment page opens */
+  mustEnrolTotp: boolean;
   /** SHA-256 of the session id, to end this session */
   sessionHash: string;
+}
+
+/** The context of an account's session (tests build one straight from an account). */
+export function staffContextOf(
+  user: StaffUserEntity,
+  sessionHash: string,
+  session: { pendingFactor: 'totp' | null; isTotpRequired: boolean } = {
+    pendingFactor: null,
+    isTotpRequired: false,
+  },
+): StaffContext {
+  const hasTotp = user.totpEnabledAt !== null;
+  return {
+    id: user.id,
+    loginId: user.loginId,
+    displayName: user.displayName,
+    role: user.role,
+    municipalityCode: user.municipalityCode,
+    mustChangePassword: user.mustChangePassword,
+    isPlatformAdmin: user.isPlatformAdmin,
+    pendingFactor: session.pendingFactor,
+    hasTotp,
+    mustEnrolTotp: !hasTotp && session.isTotpRequired,
+    sessionHash,
+  };
 }
 
 export function canChangeStatus(staff: StaffContext): boolean {

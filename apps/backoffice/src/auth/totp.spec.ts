@@ -40,9 +40,9 @@ describe('TOTP (RFC 6238)', () => {
     expect(
       verifyTotp(secret, oathtool(secret, new Date(at.getTime() - 30_000)), step, at),
     ).toBeUndefined();
-    expect(
-      verifyTotp(secret, oathtool(secret, new Date(at.getTime() + 30_000)), step, at),
-    ).toBe(step + 1);
+    expect(verifyTotp(secret, oathtool(secret, new Date(at.getTime() + 30_000)), step, at)).toBe(
+      step + 1,
+    );
   });
 
   it('takes full-width digits and spaces, refuses anything else without throwing', () => {
@@ -52,7 +52,13 @@ describe('TOTP (RFC 6238)', () => {
       String.fromCharCode(d.charCodeAt(0) + 0xfee0),
     );
     expect(verifyTotp(secret, wide, null, at)).toBe(step);
-    for (const bad of ['', '12345', '1234567', 'abcdef', String((Number(code) + 1) % 1e6).padStart(6, '0')]) {
+    for (const bad of [
+      '',
+      '12345',
+      '1234567',
+      'abcdef',
+      String((Number(code) + 1) % 1e6).padStart(6, '0'),
+    ]) {
       expect(verifyTotp(secret, bad, null, at)).toBeUndefined();
     }
     expect(verifyTotp('not base32!', code, null, at)).toBeUndefined();

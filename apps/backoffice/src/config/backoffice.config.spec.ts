@@ -150,7 +150,9 @@ describe('loadBackofficeConfig', () => {
       ['BACKOFFICE_SESSION_MAX_HOURS', '25'],
     ]) {
       expect(() => loadBackofficeConfig({ [key]: value })).toThrow(
-        expect.objectContaining({ problems: expect.arrayContaining([expect.stringContaining(key)]) }),
+        expect.objectContaining({
+          problems: expect.arrayContaining([expect.stringContaining(key)]),
+        }),
       );
     }
     expect(() =>

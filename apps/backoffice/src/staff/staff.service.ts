@@ -7,7 +7,7 @@ import { StaffUserEntity, type StaffRole } from '../database/entities/staff-user
 
 export const FIRST_ADMIN_LOGIN = 'admin';
 
-/** Municipalities and staff accounts (the admin pages come in a later issue). */
+/** Municipalities and staff accounts at start-up and for tests (the pages: StaffAdminService, PlatformService). */
 export class StaffService {
   constructor(
     private readonly db: DataSource,
@@ -41,6 +41,7 @@ export class StaffService {
     role: StaffRole;
     municipalityCode: string;
     mustChangePassword: boolean;
+    isPlatformAdmin?: boolean;
   }): Promise<StaffUserEntity> {
     const now = new Date();
     const user: StaffUserEntity = {
@@ -55,6 +56,11 @@ export class StaffService {
       lockedUntil: null,
       createdAt: now,
       passwordChangedAt: now,
+      isPlatformAdmin: input.isPlatformAdmin ?? false,
+      isDisabled: false,
+      totpSecret: null,
+      totpEnabledAt: null,
+      totpLastStep: null,
     };
     await this.db.getRepository(StaffUserEntity).insert(user);
     return user;
@@ -62,7 +68,8 @@ export class StaffService {
 
   /**
    * First start: when there is no staff account at all, creates the IT admin with a random one-time password
-   * (changed at first login) and returns it so that it can be shown once. Later starts return undefined.
+   * (changed at first login) and returns it so that it can be shown once. Later starts return undefined. This first
+   * account is also the platform administrator, who adds further municipalities and their first 管理者.
    */
   async ensureFirstAdmin(municipalityCode: string): Promise<string | undefined> {
     if ((await this.db.getRepository(StaffUserEntity).count()) > 0) {
@@ -76,6 +83,7 @@ export class StaffService {
       role: 'admin',
       municipalityCode,
       mustChangePassword: true,
+      isPlatformAdmin: true,
     });
     return password;
   }

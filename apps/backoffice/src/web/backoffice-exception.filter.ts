@@ -9,8 +9,18 @@ import type { LocalizedText } from '@madoguchi/forms';
 import type { FastifyReply } from 'fastify';
 import { ApplicationError, ApplicationErrorCode } from '../applications/application.error';
 import { AuthError, AuthErrorCode } from '../auth/auth.error';
-import { applicationErrorMessage, authErrorMessage } from './error-messages';
-import { PasswordChangeRequired, SESSION_COOKIE } from './session.guard';
+import { StaffAdminError, StaffAdminErrorCode } from '../staff/staff-admin.error';
+import {
+  applicationErrorMessage,
+  authErrorMessage,
+  staffAdminErrorMessage,
+} from './error-messages';
+import {
+  PasswordChangeRequired,
+  SESSION_COOKIE,
+  SecondFactorRequired,
+  TotpEnrolmentRequired,
+} from './session.guard';
 
 const GENERIC: Record<number, LocalizedText> = {
   403: {
@@ -48,6 +58,14 @@ export class BackofficeExceptionFilter implements ExceptionFilter {
       await reply.redirect('/password', 303);
       return;
     }
+    if (exception instanceof SecondFactorRequired) {
+      await reply.redirect('/login/totp', 303);
+      return;
+    }
+    if (exception instanceof TotpEnrolmentRequired) {
+      await reply.redirect('/account/totp', 303);
+      return;
+    }
     let status: number;
     let message: LocalizedText;
     if (exception instanceof ApplicationError) {
@@ -59,6 +77,14 @@ export class BackofficeExceptionFilter implements ExceptionFilter {
         exception.code === ApplicationErrorCode.RevocationCheckNotPermitted;
       status = isMissing ? 404 : isForbidden ? 403 : 400;
       message = applicationErrorMessage(exception.code);
+    } else if (exception instanceof StaffAdminError) {
+      status =
+        exception.code === StaffAdminErrorCode.NotFound
+          ? 404
+          : exception.code === StaffAdminErrorCode.NotPermitted
+            ? 403
+            : 400;
+      message = staffAdminErrorMessage(exception.code);
     } else if (exception instanceof AuthError) {
       status = 400;
       message = authErrorMessage(exception.code);

@@ -2,7 +2,9 @@ import type { LocalizedText } from '@madoguchi/forms';
 import { ApplicationErrorCode } from '../applications/application.error';
 import { MAX_COMMENT_LENGTH } from '../applications/status-transition';
 import { AuthErrorCode } from '../auth/auth.error';
-import { MIN_PASSWORD_LENGTH } from '../auth/auth.service';
+import { StaffAdminErrorCode } from '../staff/staff-admin.error';
+import { MAX_DISPLAY_NAME_LENGTH } from '../staff/staff-admin.service';
+import { MAX_TOTP_ATTEMPTS, MIN_PASSWORD_LENGTH } from '../auth/auth.service';
 
 /** Staff-facing messages; the exhaustive switch makes a new code without a message a compile error. */
 export function applicationErrorMessage(code: ApplicationErrorCode): LocalizedText {
@@ -97,5 +99,87 @@ export function authErrorMessage(code: AuthErrorCode): LocalizedText {
       };
     case AuthErrorCode.CurrentPasswordWrong:
       return { ja: '今のパスワードが違います。', en: 'The current password is wrong.' };
+    case AuthErrorCode.PasswordContainsLoginId:
+      return {
+        ja: 'パスワードにログインIDを含めないでください。',
+        en: 'Do not put your login ID in the password.',
+      };
+    case AuthErrorCode.PasswordTooCommon:
+      return {
+        ja: 'よく使われていて推測されやすいパスワードです。ほかの人が思いつかない、長い文（パスフレーズ）にしてください。',
+        en: 'This password is common and easy to guess. Choose a long phrase others would not think of.',
+      };
+    case AuthErrorCode.TotpCodeWrong:
+      return {
+        ja: '確認コードが違うか、期限切れか、すでに使われています。認証アプリに表示されている最新の6桁を入力してください。',
+        en: 'The code is wrong, expired or already used. Enter the latest 6 digits shown in your authenticator app.',
+      };
+    case AuthErrorCode.TotpAttemptsExhausted:
+      return {
+        ja: `確認コードを${MAX_TOTP_ATTEMPTS}回間違えたため、ログインをやり直してください。続けて間違えると、しばらくログインできなくなります。`,
+        en: `The code was wrong ${MAX_TOTP_ATTEMPTS} times: log in again. After repeated mistakes, logging in is blocked for a while.`,
+      };
+    case AuthErrorCode.TotpAlreadyEnabled:
+      return {
+        ja: '二要素認証はすでに設定されています。設定し直すときは、管理者にリセットを依頼してください。',
+        en: 'Two-factor authentication is already set up. To set it up again, ask an administrator to reset it.',
+      };
+  }
+}
+
+export function staffAdminErrorMessage(code: StaffAdminErrorCode): LocalizedText {
+  switch (code) {
+    case StaffAdminErrorCode.NotFound:
+      return {
+        ja: '職員のアカウントが見つかりません。一覧から選び直してください。',
+        en: 'Staff account not found. Choose it again from the list.',
+      };
+    case StaffAdminErrorCode.NotPermitted:
+      return {
+        ja: 'この画面は、あなたの役割では使えません。',
+        en: 'Your role cannot use this page.',
+      };
+    case StaffAdminErrorCode.LoginIdInvalid:
+      return {
+        ja: 'ログインIDは、半角英数字で始まり、半角英数字と「. _ @ -」だけの3〜64文字にしてください。',
+        en: 'A login ID is 3 to 64 characters: letters, digits and “. _ @ -”, starting with a letter or digit.',
+      };
+    case StaffAdminErrorCode.LoginIdTaken:
+      return {
+        ja: 'このログインIDはすでに使われています。別のログインIDにしてください。',
+        en: 'This login ID is already in use. Choose another.',
+      };
+    case StaffAdminErrorCode.DisplayNameInvalid:
+      return {
+        ja: `氏名（表示名）を${MAX_DISPLAY_NAME_LENGTH}文字以内で入力してください。`,
+        en: `Enter the name (display name), at most ${MAX_DISPLAY_NAME_LENGTH} characters.`,
+      };
+    case StaffAdminErrorCode.RoleInvalid:
+      return { ja: '役割を選んでください。', en: 'Choose a role.' };
+    case StaffAdminErrorCode.LastAdmin:
+      return {
+        ja: '有効な管理者がいなくなるため、変更できません。先にほかの職員を管理者にしてください。',
+        en: 'This would leave no active administrator. Make another staff member an administrator first.',
+      };
+    case StaffAdminErrorCode.CannotDisableSelf:
+      return {
+        ja: '自分のアカウントは無効にできません。',
+        en: 'You cannot disable your own account.',
+      };
+    case StaffAdminErrorCode.MunicipalityCodeInvalid:
+      return {
+        ja: '全国地方公共団体コードは、検査数字を含む6桁の数字で入力してください（例：千代田区は131016）。検査数字が合っているか確かめてください。',
+        en: 'Enter the 6-digit local government code including its check digit (e.g. 131016 for Chiyoda). Check the last digit.',
+      };
+    case StaffAdminErrorCode.MunicipalityExists:
+      return {
+        ja: 'この全国地方公共団体コードの自治体はすでに登録されています。',
+        en: 'A municipality with this code is already registered.',
+      };
+    case StaffAdminErrorCode.MunicipalityNameInvalid:
+      return {
+        ja: `自治体名を${MAX_DISPLAY_NAME_LENGTH}文字以内で入力してください。`,
+        en: `Enter the municipality name, at most ${MAX_DISPLAY_NAME_LENGTH} characters.`,
+      };
   }
 }

@@ -20,7 +20,17 @@ const ALLOW_PENDING_PASSWORD = 'allowPendingPassword';
 /** Reachable while the one-time password has not been changed yet (the change-password page, logout). */
 export const AllowPendingPassword = () => SetMetadata(ALLOW_PENDING_PASSWORD, true);
 
+const ALLOW_PENDING_FACTOR = 'allowPendingFactor';
+/** Reachable between the password and the TOTP code of a login (the code page, logout). */
+export const AllowPendingFactor = () => SetMetadata(ALLOW_PENDING_FACTOR, true);
+
+const ALLOW_TOTP_ENROLMENT = 'allowTotpEnrolment';
+/** Reachable while the municipality requires TOTP and the account has none yet (the enrolment page, logout). */
+export const AllowTotpEnrolment = () => SetMetadata(ALLOW_TOTP_ENROLMENT, true);
+
 export class PasswordChangeRequired extends Error {}
+export class SecondFactorRequired extends Error {}
+export class TotpEnrolmentRequired extends Error {}
 
 /** Only a live session gets in: a missing, unsigned, altered, unknown or expired cookie goes to the login page. */
 @Injectable()
@@ -39,12 +49,20 @@ export class SessionGuard implements CanActivate {
     if (!staff) {
       throw new AuthError(AuthErrorCode.NotLoggedIn, 'not logged in');
     }
-    const isAllowedPending = this.reflector.getAllAndOverride<boolean>(ALLOW_PENDING_PASSWORD, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (staff.mustChangePassword && !isAllowedPending) {
-      throw new PasswordChangeRequired();
+    const allows = (key: string) =>
+      this.reflector.getAllAndOverride<boolean>(key, [context.getHandler(), context.getClass()]) ===
+      true;
+    // in this order: the second factor completes the login; then the one-time password; then TOTP enrolment
+    if (staff.pendingFactor !== null) {
+      if (!allows(ALLOW_PENDING_FACTOR)) {
+        throw new SecondFactorRequired();
+      }
+    } else if (staff.mustChangePassword) {
+      if (!allows(ALLOW_PENDING_PASSWORD)) {
+        throw new PasswordChangeRequired();
+      }
+    } else if (staff.mustEnrolTotp && !allows(ALLOW_TOTP_ENROLMENT)) {
+      throw new TotpEnrolmentRequired();
     }
     req.staff = staff;
     return true;

@@ -1,0 +1,57 @@
+import type { DataSource } from 'typeorm';
+import { StaffSessionEntity } from '../database/entities/staff-session.entity';
+import { StaffUserEntity } from '../database/entities/staff-user.entity';
+import { AuthError, AuthErrorCode } from './auth.error';
+import type { StaffContext } from './staff-context';
+import { newTotpSecret, totpUri, verifyTotp } from './totp';
+
+/**
+ * TOTP enrolment of the logged-in staff member (issue 5 §9): a secret is drawn and kept unconfirmed, shown as an
+ * otpauth:// QR code and as text, and switched on only once a code computed from it is entered.
+ */
+export class TwoFactorService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The secret to enrol (the same one again on a reload, so a code from an already scanned QR still works). */
+  async begin(staff: StaffContext, issuer: string): Promise<{ secret: string; uri: string }> {
+    const users = this.db.getRepository(StaffUserEntity);
+    const user = await users.findOneByOrFail({ id: staff.id });
+    if (user.totpEnabledAt) {
+      throw new AuthError(AuthErrorCode.TotpAlreadyEnabled, 'TOTP already enabled');
+    }
+    let secret = user.totpSecret;
+    if (!secret) {
+      secret = newTotpSecret();
+      await users.update(user.id, { totpSecret: secret, totpLastStep: null });
+    }
+    return { secret, uri: totpUri(secret, issuer, user.loginId) };
+  }
+
+  /** Turns TOTP on when the code matches the unconfirmed secret; the step used cannot log in again. */
+  async confirm(staff: StaffContext, code: string): Promise<void> {
+    const users = this.db.getRepository(StaffUserEntity);
+    const user = await users.findOneByOrFail({ id: staff.id });
+    if (user.totpEnabledAt) {
+      throw new AuthError(AuthErrorCode.TotpAlreadyEnabled, 'TOTP already enabled');
+    }
+    const step = user.totpSecret
+      ? verifyTotp(user.totpSecret, code, user.totpLastStep, this.now())
+      : undefined;
+    if (step === undefined) {
+      throw new AuthError(AuthErrorCode.TotpCodeWrong, 'wrong TOTP code');
+    }
+    await this.db.transaction(async (em) => {
+      await em.update(StaffUserEntity, user.id, { totpEnabledAt: this.now(), totpLastStep: step });
+      // whoever was logged in elsewhere with the password alone is logged out
+      await em
+        .createQueryBuilder()
+        .delete()
+        .from(StaffSessionEntity)
+        .where('staff_user_id = :id AND id_hash <> :keep', { id: user.id, keep: staff.sessionHash })
+        .execute();
+    });
+  }
+}
