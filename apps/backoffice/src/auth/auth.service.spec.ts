@@ -147,7 +147,7 @@ describe('AuthService (SQLite, real migrations)', () => {
     await expect(change('right password 1', 'right password 1')).rejects.toMatchObject({
       code: AuthErrorCode.PasswordUnchanged,
     });
-    await expect(change('right password 1', 'sato the reviewer')).rejects.toMatchObject({
+    await expect(change('right password 1', 'sato_sato_12')).rejects.toMatchObject({
       code: AuthErrorCode.PasswordContainsLoginId,
     });
     await expect(change('right password 1', 'password1234')).rejects.toMatchObject({

@@ -135,7 +135,14 @@ export class AuthService {
       if (accepted.affected !== 1) {
         throw new AuthError(AuthErrorCode.TotpCodeWrong, 'TOTP code already used');
       }
-      await em.update(StaffSessionEntity, { idHash: staff.sessionHash }, { pendingFactor: null });
+      const completed = await em.update(
+        StaffSessionEntity,
+        { idHash: staff.sessionHash, pendingFactor: 'totp' },
+        { pendingFactor: null },
+      );
+      if (completed.affected !== 1) {
+        throw new AuthError(AuthErrorCode.NotLoggedIn, 'the login has ended');
+      }
     });
   }
 

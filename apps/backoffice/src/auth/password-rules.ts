@@ -1,5 +1,8 @@
 export const MIN_PASSWORD_LENGTH = 12;
 
+/** what must be left of a password once its login id is taken out */
+const LOGIN_ID_REMAINDER = 8;
+
 export type PasswordProblem = 'TOO_SHORT' | 'CONTAINS_LOGIN_ID' | 'TOO_COMMON';
 
 /**
@@ -80,7 +83,8 @@ export function passwordProblem(password: string, loginId: string): PasswordProb
   }
   const folded = fold(password);
   const id = fold(loginId.trim());
-  if (id.length >= 3 && folded.includes(id)) {
+  // the login id itself, or the id with a few characters added ("tanaka2026!!"): guessed right after the id
+  if (id.length > 0 && [...folded.split(id).join('')].length < LOGIN_ID_REMAINDER) {
     return 'CONTAINS_LOGIN_ID';
   }
   if (COMMON_PASSWORDS.has(folded) || new Set(folded).size <= 2) {

@@ -101,8 +101,8 @@ export function authErrorMessage(code: AuthErrorCode): LocalizedText {
       return { ja: '今のパスワードが違います。', en: 'The current password is wrong.' };
     case AuthErrorCode.PasswordContainsLoginId:
       return {
-        ja: 'パスワードにログインIDを含めないでください。',
-        en: 'Do not put your login ID in the password.',
+        ja: 'ログインIDと同じパスワードや、ログインIDに数文字を足しただけのパスワードは使えません。',
+        en: 'Do not use your login ID, or your login ID with a few characters added, as the password.',
       };
     case AuthErrorCode.PasswordTooCommon:
       return {
