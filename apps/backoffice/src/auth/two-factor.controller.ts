@@ -93,12 +93,10 @@ export class TwoFactorController {
       if (!(e instanceof AuthError) || e.code !== AuthErrorCode.TotpCodeWrong) {
         throw e;
       }
-      await reply
-        .code(400)
-        .view('account/totp', {
-          ...(await this.enrolModel(staff)),
-          error: authErrorMessage(e.code),
-        });
+      await reply.code(400).view('account/totp', {
+        ...(await this.enrolModel(staff)),
+        error: authErrorMessage(e.code),
+      });
     }
   }
 

@@ -40,12 +40,15 @@ export class PlatformController {
   ): Promise<void> {
     try {
       const { municipality, adminLoginId, password } = await this.platform.add(staff, form);
-      await reply.header('cache-control', 'no-store').view('platform/municipality-added', {
-        ...(await this.frame(staff)),
-        added: { code: municipality.code, nameJa: municipality.nameJa },
-        adminLoginId,
-        password,
-      });
+      await reply
+        .code(200)
+        .header('cache-control', 'no-store')
+        .view('platform/municipality-added', {
+          ...(await this.frame(staff)),
+          added: { code: municipality.code, nameJa: municipality.nameJa },
+          adminLoginId,
+          password,
+        });
     } catch (e) {
       if (!(e instanceof StaffAdminError) || e.code === StaffAdminErrorCode.NotPermitted) {
         throw e;

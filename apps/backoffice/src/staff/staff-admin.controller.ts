@@ -82,12 +82,15 @@ export class StaffAdminController {
   ): Promise<void> {
     try {
       const { user, password } = await this.admin.create(staff, form);
-      await reply.header('cache-control', 'no-store').view('admin/one-time-password', {
-        ...(await this.frame(staff)),
-        isNew: true,
-        user: { id: user.id, loginId: user.loginId, displayName: user.displayName },
-        password,
-      });
+      await reply
+        .code(200)
+        .header('cache-control', 'no-store')
+        .view('admin/one-time-password', {
+          ...(await this.frame(staff)),
+          isNew: true,
+          user: { id: user.id, loginId: user.loginId, displayName: user.displayName },
+          password,
+        });
     } catch (e) {
       if (!isFormError(e)) {
         throw e;
@@ -153,12 +156,15 @@ export class StaffAdminController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const { user, password } = await this.admin.resetPassword(staff, id);
-    await reply.header('cache-control', 'no-store').view('admin/one-time-password', {
-      ...(await this.frame(staff)),
-      isNew: false,
-      user: { id: user.id, loginId: user.loginId, displayName: user.displayName },
-      password,
-    });
+    await reply
+      .code(200)
+      .header('cache-control', 'no-store')
+      .view('admin/one-time-password', {
+        ...(await this.frame(staff)),
+        isNew: false,
+        user: { id: user.id, loginId: user.loginId, displayName: user.displayName },
+        password,
+      });
   }
 
   /** Runs a change; a refused one shows the account's page again with the reason (nothing was changed). */
