@@ -1,0 +1,190 @@
+import { FileBlobStore } from '@madoguchi/common';
+import type { RevocationResult, RevocationSource } from '@madoguchi/pki';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { ApplicationError, ApplicationErrorCode } from '../applications/application.error';
+import { ApplicationsService } from '../applications/applications.service';
+import { archiveTestDatabase } from '../archive/testing/archive-test-database';
+import type { StaffContext } from '../auth/staff-context';
+import { ApplicationEntity } from '../database/entities/application.entity';
+import { ApplicationIdentityEntity } from '../database/entities/application-identity.entity';
+import { RevocationCheckEntity } from '../database/entities/revocation-check.entity';
+import { RevocationCheckService } from './revocation-check.service';
+
+/** Answers by the certificate's bytes: a revoked list, a list that makes the source throw, good otherwise. */
+class FakeRevocationSource implements RevocationSource {
+  readonly asked: string[] = [];
+  readonly revoked = new Set<string>();
+  readonly failing = new Set<string>();
+
+  check(certificate: Uint8Array): Promise<RevocationResult> {
+    const cert = Buffer.from(certificate).toString();
+    this.asked.push(cert);
+    if (this.failing.has(cert)) {
+      return Promise.reject(new Error('certificate does not parse'));
+    }
+    return Promise.resolve(
+      this.revoked.has(cert)
+        ? {
+            status: 'revoked',
+            source: 'crl',
+            revokedAt: new Date('2026-11-20T01:00:00Z'),
+            reason: 'superseded',
+            evidence: { ocspResponses: [], crls: [Buffer.from('crl')] },
+            attempts: [],
+          }
+        : {
+            status: 'good',
+            source: 'ocsp',
+            evidence: { ocspResponses: [Buffer.from('ocsp')], crls: [] },
+            attempts: [],
+          },
+    );
+  }
+}
+
+function staff(role: StaffContext['role'], municipalityCode = '990019'): StaffContext {
+  return {
+    id: randomUUID(),
+    loginId: role,
+    displayName: role,
+    role,
+    municipalityCode,
+    mustChangePassword: false,
+    sessionHash: 'x',
+  };
+}
+
+describe('現況確認 (database)', () => {
+  let dir: string;
+  let db: DataSource;
+  let source: FakeRevocationSource;
+  let sut: RevocationCheckService;
+  let n = 0;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'revocation-check-'));
+    ({ db } = await archiveTestDatabase('revocation_check', dir));
+    source = new FakeRevocationSource();
+    sut = new RevocationCheckService(
+      db,
+      source,
+      new ApplicationsService(db, new FileBlobStore(join(dir, 'blobs'))),
+    );
+  });
+
+  afterEach(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** An application as intake stores it; `chain` holds the signing certificate's stand-in bytes first. */
+  async function insert(
+    status: ApplicationEntity['status'],
+    identity: { isSigned: boolean; cert?: string },
+  ): Promise<string> {
+    n += 1;
+    const id = randomUUID();
+    const now = new Date();
+    await db.getRepository(ApplicationEntity).insert({
+      id,
+      portalId: `p-${id}`,
+      receiptNumber: `R-${n}-${id.slice(0, 8)}`,
+      municipalityCode: '990019',
+      formId: 'test-cardface',
+      formVersion: 1,
+      formSha256: '0'.repeat(64),
+      titleJa: 'テスト',
+      titleEn: null,
+      answers: {},
+      status,
+      statusVersion: 0,
+      submittedAt: now,
+      receivedAt: now,
+      updatedAt: now,
+    });
+    await db.getRepository(ApplicationIdentityEntity).insert({
+      applicationId: id,
+      cardface: null,
+      isSigned: identity.isSigned,
+      indication: identity.isSigned ? 'TOTAL-PASSED' : null,
+      checks: [],
+      chain: identity.cert
+        ? [Buffer.from(identity.cert).toString('base64'), Buffer.from('ca').toString('base64')]
+        : [],
+      differences: [],
+    });
+    return id;
+  }
+
+  const rowsOf = (applicationId: string) =>
+    db.getRepository(RevocationCheckEntity).findBy({ applicationId });
+
+  it('the nightly run pages through every open signed application, and no other', async () => {
+    const open: string[] = [];
+    for (let i = 0; i < 205; i++) {
+      open.push(await insert(i % 2 ? 'received' : 'in_review', { isSigned: true, cert: `c${i}` }));
+    }
+    source.revoked.add('c7');
+    source.failing.add('c8');
+    const completed = await insert('completed', { isSigned: true, cert: 'done' });
+    const rejected = await insert('rejected', { isSigned: true, cert: 'rejected' });
+    const unsigned = await insert('received', { isSigned: false });
+    const unreadable = await insert('received', { isSigned: true });
+
+    const summary = await sut.checkAllOpen();
+
+    expect(summary).toEqual({ checked: 205, good: 203, revoked: 1, unknown: 1 });
+    expect(new Set(source.asked).size).toBe(205);
+    expect(source.asked).not.toEqual(expect.arrayContaining(['done', 'rejected']));
+    for (const id of [completed, rejected, unsigned, unreadable]) {
+      await expect(rowsOf(id)).resolves.toEqual([]);
+    }
+    const [revoked] = await rowsOf(open[7]);
+    expect(revoked).toMatchObject({
+      result: 'revoked',
+      run: 'scheduled',
+      checkedBy: null,
+      source: 'crl',
+      revocationReason: 'superseded',
+      evidence: { ocsp: [], crl: [Buffer.from('crl').toString('base64')] },
+    });
+    expect(revoked.revokedAt?.toISOString()).toBe('2026-11-20T01:00:00.000Z');
+    const [failed] = await rowsOf(open[8]);
+    expect(failed).toMatchObject({ result: 'unknown', evidence: null });
+    expect(failed.error).toContain('certificate does not parse');
+  });
+
+  it('a staff check of an application without a recorded certificate is refused, and nothing is recorded', async () => {
+    const unsigned = await insert('received', { isSigned: false });
+    const unreadable = await insert('received', { isSigned: true });
+
+    for (const id of [unsigned, unreadable]) {
+      await expect(sut.checkNow(staff('reviewer'), id)).rejects.toMatchObject({
+        code: ApplicationErrorCode.NotSigned,
+      });
+    }
+    expect(source.asked).toEqual([]);
+    await expect(db.getRepository(RevocationCheckEntity).count()).resolves.toBe(0);
+  });
+
+  it('閲覧者 and 監査者 may not check; another municipality’s application is not found', async () => {
+    const id = await insert('received', { isSigned: true, cert: 'c' });
+
+    for (const role of ['viewer', 'auditor'] as const) {
+      const refused = sut.checkNow(staff(role), id);
+      await expect(refused).rejects.toBeInstanceOf(ApplicationError);
+      await expect(refused).rejects.toMatchObject({
+        code: ApplicationErrorCode.RevocationCheckNotPermitted,
+      });
+    }
+    await expect(sut.checkNow(staff('admin', '131016'), id)).rejects.toMatchObject({
+      code: ApplicationErrorCode.NotFound,
+    });
+    expect(source.asked).toEqual([]);
+    await expect(rowsOf(id)).resolves.toEqual([]);
+  });
+});
