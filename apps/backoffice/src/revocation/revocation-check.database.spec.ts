@@ -54,6 +54,10 @@ function staff(role: StaffContext['role'], municipalityCode = '990019'): StaffCo
     role,
     municipalityCode,
     mustChangePassword: false,
+    isPlatformAdmin: false,
+    pendingFactor: null,
+    hasTotp: false,
+    mustEnrolTotp: false,
     sessionHash: 'x',
   };
 }
