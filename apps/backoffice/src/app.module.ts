@@ -11,6 +11,11 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ApplicationsController } from './applications/applications.controller';
 import { ApplicationsService } from './applications/applications.service';
+import { ArchiveConnectorsService } from './archive/archive-connectors.service';
+import { ArchiveOutboxService } from './archive/archive-outbox.service';
+import { ArchiveController } from './archive/archive.controller';
+import { ARCHIVE_RECORD_SOURCE, archiveWorkerProvider } from './archive/archive.providers';
+import { ArchiveWorker } from './archive/archive.worker';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { PasswordHasher } from './auth/password.hasher';
@@ -46,11 +51,13 @@ class Lifecycle implements OnApplicationShutdown {
     @Inject(PullWorker) private readonly worker: PullWorker,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(RevocationRecheckScheduler) private readonly recheck: RevocationRecheckScheduler,
+    @Inject(ArchiveWorker) private readonly archiveWorker: ArchiveWorker,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.worker.stop();
     await this.recheck.stop();
+    await this.archiveWorker.stop();
     if (this.db.isInitialized) {
       await this.db.destroy();
     }
@@ -72,6 +79,7 @@ export class AppModule {
         TwoFactorController,
         StaffAdminController,
         PlatformController,
+        ArchiveController,
       ],
       providers: [
         { provide: BACKOFFICE_CONFIG, useValue: config },
@@ -145,6 +153,18 @@ export class AppModule {
             ),
           inject: [RevocationCheckService],
         },
+        {
+          provide: ArchiveOutboxService,
+          useFactory: (db: DataSource) => new ArchiveOutboxService(db),
+          inject: [DataSource],
+        },
+        {
+          provide: ArchiveConnectorsService,
+          useFactory: (db: DataSource) => new ArchiveConnectorsService(db),
+          inject: [DataSource],
+        },
+        { provide: ARCHIVE_RECORD_SOURCE, useFactory: () => undefined },
+        archiveWorkerProvider(config),
         SessionGuard,
         Lifecycle,
       ],

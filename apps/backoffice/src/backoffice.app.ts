@@ -13,6 +13,7 @@ import { FormCatalog } from './forms/form-catalog';
 import { StaffService } from './staff/staff.service';
 import { PullWorker } from './transfer/pull.worker';
 import { RevocationRecheckScheduler } from './revocation/revocation-recheck.scheduler';
+import { ArchiveWorker } from './archive/archive.worker';
 import { BackofficeExceptionFilter } from './web/backoffice-exception.filter';
 import { SESSION_COOKIE } from './web/session.guard';
 
@@ -105,6 +106,7 @@ export async function createBackofficeApp(
     if (!options.isWorkerManual) {
       app.get(PullWorker).start();
       app.get(RevocationRecheckScheduler).start();
+      app.get(ArchiveWorker).start();
     }
     return app;
   } catch (e) {

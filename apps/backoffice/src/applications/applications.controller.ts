@@ -18,6 +18,7 @@ import { FormCatalog } from '../forms/form-catalog';
 import { StaffService } from '../staff/staff.service';
 import { applicationErrorMessage } from '../web/error-messages';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
+import { ArchiveOutboxService } from '../archive/archive-outbox.service';
 import { ApplicationError, ApplicationErrorCode } from './application.error';
 import { ApplicationsService } from './applications.service';
 import { isApplicationStatus } from './status-transition';
@@ -42,6 +43,7 @@ export class ApplicationsController {
     @Inject(ApplicationsService) private readonly applications: ApplicationsService,
     @Inject(StaffService) private readonly staffService: StaffService,
     @Inject(FormCatalog) private readonly forms: FormCatalog,
+    @Inject(ArchiveOutboxService) private readonly archive: ArchiveOutboxService,
   ) {}
 
   @Get()
@@ -239,6 +241,10 @@ export class ApplicationsController {
     return {
       ...(await this.frame(staff)),
       application: toDetailView(detail, form, staff, names, assignees),
+      archiveDeliveries: await this.archive.deliveryRows(
+        staff.municipalityCode,
+        detail.application.id,
+      ),
     };
   }
 

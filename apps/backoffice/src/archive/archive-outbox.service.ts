@@ -3,6 +3,7 @@ import { Brackets, In, type DataSource, type EntityManager } from 'typeorm';
 import { ArchiveConnectorEntity } from '../database/entities/archive-connector.entity';
 import { ArchiveDeliveryEntity } from '../database/entities/archive-delivery.entity';
 import { ArchiveError, ArchiveErrorCode } from './archive.error';
+import { toDeliveryRows } from './to-archive-view.mapper';
 
 /** What the outbox needs of a record that has just been created (h-records' hook hands it over). */
 export interface AcceptedRecord {
@@ -263,6 +264,18 @@ export class ArchiveOutboxService {
       where: { municipalityCode, ...query },
       order: { acceptedAt: 'ASC', id: 'ASC' },
     });
+  }
+
+  /** The detail page's delivery lines of an application (one per connector), scoped to the municipality. */
+  async deliveryRows(municipalityCode: string, applicationId: string) {
+    const deliveries = await this.forRecord(municipalityCode, { applicationId });
+    if (deliveries.length === 0) {
+      return [];
+    }
+    const connectors = await this.db
+      .getRepository(ArchiveConnectorEntity)
+      .findBy({ id: In([...new Set(deliveries.map((d) => d.connectorId))]) });
+    return toDeliveryRows(deliveries, connectors);
   }
 
   deadLetters(municipalityCode: string, limit = 200): Promise<ArchiveDeliveryEntity[]> {

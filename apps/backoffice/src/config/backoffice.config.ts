@@ -110,6 +110,19 @@ export class BackofficeEnv {
   @Min(1)
   @Max(24)
   BACKOFFICE_SESSION_MAX_HOURS = 8;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  ARCHIVE_INTERVAL_MS = 5000;
+
+  /** how long a delivery claim holds: a process that dies mid-delivery leaves its entries to others after this */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
+  ARCHIVE_LEASE_MS = 600_000;
 }
 
 /** What the app reads (tests pass a literal). */
@@ -136,6 +149,9 @@ export interface BackofficeConfig {
 
   /** staff sessions (issue 5 §9); DEFAULT_SESSION_POLICY when absent */
   session?: SessionPolicy;
+
+  /** archive outbox worker (issue 6); defaults when absent */
+  archive?: { intervalMs: number; leaseMs: number };
 }
 
 export interface SessionPolicy {
@@ -199,5 +215,6 @@ export function loadBackofficeConfig(env: Record<string, string | undefined>): B
       idleTimeoutMs: e.BACKOFFICE_SESSION_IDLE_MINUTES * 60 * 1000,
       absoluteLifetimeMs: e.BACKOFFICE_SESSION_MAX_HOURS * 60 * 60 * 1000,
     },
+    archive: { intervalMs: e.ARCHIVE_INTERVAL_MS, leaseMs: e.ARCHIVE_LEASE_MS },
   };
 }

@@ -1,0 +1,210 @@
+import {
+  Body,
+  Controller,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Render,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import type { StaffContext } from '../auth/staff-context';
+import type { StaffRole } from '../database/entities/staff-user.entity';
+import { StaffService } from '../staff/staff.service';
+import { CurrentStaff, SessionGuard } from '../web/session.guard';
+import { ArchiveConnectorsService, type ConnectorInput } from './archive-connectors.service';
+import { ArchiveOutboxService } from './archive-outbox.service';
+import { ArchiveError, ArchiveErrorCode } from './archive.error';
+import { reconciliation, reconciliationCsv } from './archive-reconciliation';
+import { toConnectorsPage, toDeadLetterView } from './to-archive-view.mapper';
+
+const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 404 });
+
+function allow(staff: StaffContext, ...roles: StaffRole[]): void {
+  if (!roles.includes(staff.role)) {
+    throw new ForbiddenException();
+  }
+}
+
+/** A day `YYYY-MM-DD` in Japan time as the instant it starts. */
+function jstDay(value: string | undefined, fallback: Date): Date {
+  return value && /^\d{4}-\d{2}-\d{2}$/.test(value)
+    ? new Date(`${value}T00:00:00+09:00`)
+    : fallback;
+}
+
+/**
+ * Archive connectors (管理者), the dead letters with 「再送」 and the reconciliation report (issue 6 §2–3).
+ * Secrets are never rendered: the page says whether one is stored, and an empty field keeps it.
+ */
+@Controller()
+@UseGuards(SessionGuard)
+export class ArchiveController {
+  constructor(
+    @Inject(ArchiveConnectorsService) private readonly connectors: ArchiveConnectorsService,
+    @Inject(ArchiveOutboxService) private readonly outbox: ArchiveOutboxService,
+    @Inject(StaffService) private readonly staffService: StaffService,
+    @Inject(DataSource) private readonly db: DataSource,
+  ) {}
+
+  @Get('admin/archive')
+  @Render('archive/connectors')
+  async page(@CurrentStaff() staff: StaffContext, @Query('saved') saved?: string) {
+    allow(staff, 'admin');
+    return this.pageModel(staff, { isSaved: saved === '1' });
+  }
+
+  @Post('admin/archive/connectors')
+  async create(
+    @CurrentStaff() staff: StaffContext,
+    @Body() input: ConnectorInput,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    allow(staff, 'admin');
+    await this.saveOrShow(staff, input, undefined, reply);
+  }
+
+  @Post('admin/archive/connectors/:id')
+  async update(
+    @CurrentStaff() staff: StaffContext,
+    @Param('id', uuid) id: string,
+    @Body() input: ConnectorInput,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    allow(staff, 'admin');
+    await this.saveOrShow(staff, input, id, reply);
+  }
+
+  @Post('admin/archive/connectors/:id/test')
+  @HttpCode(200)
+  async test(
+    @CurrentStaff() staff: StaffContext,
+    @Param('id', uuid) id: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    allow(staff, 'admin');
+    const result = await this.found(() => this.connectors.test(staff.municipalityCode, id));
+    await reply.view(
+      'archive/connectors',
+      await this.pageModel(staff, { testResult: { id, ...result } }),
+    );
+  }
+
+  @Get('archive/dead-letters')
+  @Render('archive/dead-letters')
+  async deadLetters(@CurrentStaff() staff: StaffContext, @Query('retried') retried?: string) {
+    allow(staff, 'admin', 'reviewer');
+    const [entries, connectors] = await Promise.all([
+      this.outbox.deadLetters(staff.municipalityCode),
+      this.connectors.list(staff.municipalityCode),
+    ]);
+    return {
+      ...(await this.frame(staff)),
+      pageTitle: { ja: '文書管理システムへの送付失敗', en: 'Failed archive deliveries' },
+      isRetried: retried === '1',
+      entries: entries.map((d) => toDeadLetterView(d, connectors)),
+    };
+  }
+
+  @Post('archive/deliveries/:id/retry')
+  async retry(
+    @CurrentStaff() staff: StaffContext,
+    @Param('id', uuid) id: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    allow(staff, 'admin', 'reviewer');
+    await this.found(() => this.outbox.retry(staff.municipalityCode, id));
+    await reply.redirect('/archive/dead-letters?retried=1', 303);
+  }
+
+  @Get('admin/archive/reconciliation.csv')
+  async reconciliationReport(
+    @CurrentStaff() staff: StaffContext,
+    @Res() reply: FastifyReply,
+    @Query('from') from?: string,
+    @Query('to') to?: string,
+  ): Promise<void> {
+    allow(staff, 'admin');
+    const end = jstDay(to, new Date(Date.now() + 24 * 3600_000));
+    const start = jstDay(from, new Date(end.getTime() - 31 * 24 * 3600_000));
+    // `to` is inclusive: up to the end of that day
+    const rows = await reconciliation(
+      this.db,
+      staff.municipalityCode,
+      start,
+      to ? new Date(end.getTime() + 24 * 3600_000) : end,
+    );
+    await reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header(
+        'content-disposition',
+        `attachment; filename="archive-reconciliation-${staff.municipalityCode}.csv"`,
+      )
+      .header('cache-control', 'private, no-store')
+      .send(reconciliationCsv(rows));
+  }
+
+  private async saveOrShow(
+    staff: StaffContext,
+    input: ConnectorInput,
+    id: string | undefined,
+    reply: FastifyReply,
+  ): Promise<void> {
+    try {
+      await this.found(() => this.connectors.save(staff.municipalityCode, input, id));
+      await reply.redirect('/admin/archive?saved=1', 303);
+    } catch (e) {
+      if (!(e instanceof ArchiveError) || e.code !== ArchiveErrorCode.BadSettings) {
+        throw e;
+      }
+      // the page again with what was typed (never the secret) and what to fix
+      const { secret: _secret, ...typed } = input;
+      await reply.code(400).view(
+        'archive/connectors',
+        await this.pageModel(staff, {
+          formError: { id: id ?? 'new', message: e.message },
+          typed,
+        }),
+      );
+    }
+  }
+
+  private async found<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      if (
+        e instanceof ArchiveError &&
+        (e.code === ArchiveErrorCode.ConnectorNotFound ||
+          e.code === ArchiveErrorCode.DeliveryNotFound)
+      ) {
+        throw new NotFoundException();
+      }
+      throw e;
+    }
+  }
+
+  private async pageModel(staff: StaffContext, extra: Parameters<typeof toConnectorsPage>[1]) {
+    const connectors = await this.connectors.list(staff.municipalityCode);
+    return {
+      ...(await this.frame(staff)),
+      pageTitle: { ja: '文書管理システム連携（接続先）', en: 'Archive connectors' },
+      ...toConnectorsPage(connectors, extra),
+    };
+  }
+
+  private async frame(staff: StaffContext) {
+    return {
+      staff: { displayName: staff.displayName, loginId: staff.loginId, role: staff.role },
+      municipality: await this.staffService.municipalityName(staff.municipalityCode),
+    };
+  }
+}

@@ -1,0 +1,270 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DataSource } from 'typeorm';
+import { ArchiveOutboxService } from '../apps/backoffice/src/archive/archive-outbox.service';
+import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
+import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
+import { ArchiveConnectorEntity } from '../apps/backoffice/src/database/entities/archive-connector.entity';
+import { ArchiveDeliveryEntity } from '../apps/backoffice/src/database/entities/archive-delivery.entity';
+import { StaffService } from '../apps/backoffice/src/staff/staff.service';
+import { startApacheWebdav, type ApacheWebdav } from './support/apache-webdav';
+import { StaffAgent } from './support/staff-agent';
+import { testDatabaseUrl } from './support/test-database';
+
+jest.setTimeout(60_000);
+
+const PASSWORD = 'a long staff password';
+
+describe('archive connectors in the back office (admin page, dead letters, reconciliation)', () => {
+  let dir: string;
+  let app: NestFastifyApplication;
+  let baseUrl: string;
+  let db: DataSource;
+  let dav: ApacheWebdav;
+  let admin: StaffAgent;
+  let reviewer: StaffAgent;
+  let viewer: StaffAgent;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'archive-admin-e2e-'));
+    dav = await startApacheWebdav();
+    const config: BackofficeConfig = {
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: await testDatabaseUrl('archive_admin_e2e', dir),
+      dataDir: join(dir, 'data'),
+      portalTransferUrl: 'http://127.0.0.1:9',
+      transferKey: 'k'.repeat(32),
+      cookieSecret: 'c'.repeat(32),
+      pullIntervalMs: 60_000,
+      formsDir: resolve(__dirname, '..', 'forms'),
+      isProduction: false,
+    };
+    app = await createBackofficeApp(config, {
+      isWorkerManual: true,
+      logger: false,
+      announceFirstAdmin: () => undefined,
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    db = app.get(DataSource);
+    const staff = app.get(StaffService);
+    for (const [loginId, role] of [
+      ['it-admin', 'admin'],
+      ['reviewer', 'reviewer'],
+      ['viewer', 'viewer'],
+    ] as const) {
+      await staff.createUser({
+        loginId,
+        displayName: `${loginId} さん`,
+        password: PASSWORD,
+        role,
+        municipalityCode: '990019',
+        mustChangePassword: false,
+      });
+    }
+    admin = new StaffAgent(baseUrl);
+    reviewer = new StaffAgent(baseUrl);
+    viewer = new StaffAgent(baseUrl);
+    await admin.login('it-admin', PASSWORD);
+    await reviewer.login('reviewer', PASSWORD);
+    await viewer.login('viewer', PASSWORD);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await dav?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('管理者 adds a WebDAV connector; 接続テスト passes; the password is stored but never shown back', async () => {
+    const added = await admin.post('/admin/archive', '/admin/archive/connectors', {
+      kind: 'webdav',
+      name: '文書管理サーバー',
+      url: dav.url,
+      username: dav.username,
+      secret: dav.password,
+      format: 'directory',
+      formIds: '',
+      maxAttempts: '8',
+    });
+    expect(added.status).toBe(303);
+    expect(added.headers.location).toBe('/admin/archive?saved=1');
+    const [stored] = await db
+      .getRepository(ArchiveConnectorEntity)
+      .findBy({ name: '文書管理サーバー' });
+    expect(stored).toMatchObject({ kind: 'webdav', secret: dav.password, isEnabled: true });
+
+    const page = await admin.agent.get('/admin/archive').expect(200);
+    expect(page.text).toContain('文書管理サーバー');
+    expect(page.text).toContain('設定済みです（表示しません）');
+    expect(page.text).not.toContain(dav.password);
+
+    const test = await admin.post(
+      '/admin/archive',
+      `/admin/archive/connectors/${stored.id}/test`,
+      {},
+    );
+    expect(test.status).toBe(200);
+    expect(test.text).toContain('接続テスト成功');
+    expect(test.text).not.toContain(dav.password);
+
+    // saving with the password field left empty keeps the stored password
+    const saved = await admin.post('/admin/archive', `/admin/archive/connectors/${stored.id}`, {
+      name: '文書管理サーバー',
+      url: dav.url,
+      username: dav.username,
+      secret: '',
+      format: 'zip',
+      formIds: 'sodai-gomi, juminhyo',
+      maxAttempts: '5',
+      isEnabled: 'on',
+    });
+    expect(saved.status).toBe(303);
+    const reloaded = await db
+      .getRepository(ArchiveConnectorEntity)
+      .findOneByOrFail({ id: stored.id });
+    expect(reloaded).toMatchObject({
+      secret: dav.password,
+      format: 'zip',
+      formIds: ['sodai-gomi', 'juminhyo'],
+      maxAttempts: 5,
+    });
+  });
+
+  it('接続テスト with a wrong password or a missing collection says what is wrong, with the answer', async () => {
+    for (const [name, url, secret, expected] of [
+      ['wrong password', dav.url, 'not it', '認証に失敗しました（HTTP 401）'],
+      [
+        'missing collection',
+        `${dav.url}nowhere/`,
+        dav.password,
+        'がありません。URLを確かめてください',
+      ],
+    ]) {
+      await admin.post('/admin/archive', '/admin/archive/connectors', {
+        kind: 'webdav',
+        name,
+        url,
+        username: dav.username,
+        secret,
+        format: 'directory',
+        maxAttempts: '3',
+      });
+      const { id } = await db.getRepository(ArchiveConnectorEntity).findOneByOrFail({ name });
+      const test = await admin.post('/admin/archive', `/admin/archive/connectors/${id}/test`, {});
+      expect(test.text).toContain('接続テスト失敗');
+      expect(test.text).toContain(expected);
+    }
+  });
+
+  it('bad settings are refused with a message and nothing saved: relative folder, bad URL, short HMAC key', async () => {
+    const before = await db.getRepository(ArchiveConnectorEntity).count();
+    for (const [fields, expected] of [
+      [{ kind: 'folder', name: 'f', path: 'relative/dir', format: 'directory' }, '絶対パス'],
+      [{ kind: 'webdav', name: 'w', url: 'not a url', format: 'directory' }, 'はURLではありません'],
+      [
+        { kind: 'webhook', name: 'h', url: 'http://127.0.0.1:1/x', secret: 'short', format: 'zip' },
+        '32文字以上',
+      ],
+    ] as const) {
+      const res = await admin.post('/admin/archive', '/admin/archive/connectors', {
+        ...fields,
+        maxAttempts: '3',
+      });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain(expected);
+      expect(res.text).not.toContain('short"'); // a typed secret is not put back in the page
+    }
+    expect(await db.getRepository(ArchiveConnectorEntity).count()).toBe(before);
+  });
+
+  it('only 管理者 opens the connectors page and the reconciliation report', async () => {
+    await reviewer.agent.get('/admin/archive').expect(403);
+    await viewer.agent.get('/admin/archive').expect(403);
+    await reviewer.agent.get('/admin/archive/reconciliation.csv').expect(403);
+    await viewer.agent.get('/archive/dead-letters').expect(403);
+  });
+
+  it('a dead letter shows its reason and the answer; 「再送」 queues it again; the reconciliation CSV counts it', async () => {
+    const folder = join(dir, 'archive');
+    mkdirSync(folder);
+    await admin.post('/admin/archive', '/admin/archive/connectors', {
+      kind: 'folder',
+      name: '共有フォルダー',
+      path: folder,
+      format: 'directory',
+      maxAttempts: '3',
+    });
+    // two accepted records for the folder connector (and the other enabled connectors of the municipality)
+    const outbox = app.get(ArchiveOutboxService);
+    const folderConnector = await db
+      .getRepository(ArchiveConnectorEntity)
+      .findOneByOrFail({ name: '共有フォルダー' });
+    const recordIds = [
+      '11111111-1111-4111-8111-111111111111',
+      '22222222-2222-4222-8222-222222222222',
+    ];
+    for (const [i, id] of recordIds.entries()) {
+      await db.transaction((em) =>
+        outbox.enqueue(em, {
+          id,
+          municipalityCode: '990019',
+          formId: 'sodai-gomi',
+          receiptNumber: `R-TEST-${i}`,
+        }),
+      );
+    }
+    const entries = await db
+      .getRepository(ArchiveDeliveryEntity)
+      .findBy({ connectorId: folderConnector.id });
+    expect(entries).toHaveLength(2);
+    const [claimed] = (await outbox.claim('test', 10, 60_000)).filter(
+      (d) => d.connectorId === folderConnector.id && d.recordId === recordIds[0],
+    );
+    await outbox.markFailed(
+      claimed,
+      {
+        message: 'テスト用の失敗理由',
+        response: 'HTTP 422 Unprocessable\n文書分類がありません',
+        isRetryable: false,
+      },
+      3,
+      { baseMs: 1000, maxMs: 1000 },
+    );
+
+    const page = await reviewer.agent.get('/archive/dead-letters').expect(200);
+    expect(page.text).toContain('R-TEST-0');
+    expect(page.text).toContain('テスト用の失敗理由');
+    expect(page.text).toContain('文書分類がありません');
+    expect(page.text).not.toContain('R-TEST-1');
+
+    const retried = await reviewer.post(
+      '/archive/dead-letters',
+      `/archive/deliveries/${claimed.id}/retry`,
+      {},
+    );
+    expect(retried.status).toBe(303);
+    expect(
+      await db.getRepository(ArchiveDeliveryEntity).findOneByOrFail({ id: claimed.id }),
+    ).toMatchObject({
+      state: 'pending',
+      attempts: 0,
+    });
+    // 再送 of an entry that is not dead (or another municipality's) is a 404
+    await reviewer
+      .post('/archive/dead-letters', `/archive/deliveries/${claimed.id}/retry`, {})
+      .then((r) => expect(r.status).toBe(404));
+
+    const csv = await admin.agent.get('/admin/archive/reconciliation.csv').expect(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(
+      csv.text.startsWith(
+        '\uFEFF受付日,接続先,種類,受付件数,送付済み,送付待ち,送付失敗（要対応）,未送付',
+      ),
+    ).toBe(true);
+    expect(csv.text).toMatch(/共有フォルダー,folder,2,0,2,0,2/);
+  });
+});
