@@ -23,6 +23,9 @@ import { BACKOFFICE_CONFIG, BLOB_STORE } from './backoffice.tokens';
 import { backofficeRecheckSource, backofficeVerifier } from './config/backoffice-trust';
 import type { BackofficeConfig } from './config/backoffice.config';
 import { FormCatalog } from './forms/form-catalog';
+import { ApplicationExportController } from './search/application-export.controller';
+import { ApplicationSearchService } from './search/application-search.service';
+import { CsvExportService } from './search/csv-export.service';
 import { HealthController } from './health.controller';
 import { StaffService } from './staff/staff.service';
 import { ApplicationIntakeService } from './transfer/application-intake.service';
@@ -74,6 +77,7 @@ export class AppModule {
       controllers: [
         AuthController,
         ApplicationsController,
+        ApplicationExportController,
         HealthController,
         RevocationCheckController,
         TwoFactorController,
@@ -118,6 +122,18 @@ export class AppModule {
           useFactory: (db: DataSource, blobs: FileBlobStore, catalog: FormCatalog) =>
             new ApplicationsService(db, blobs, catalog),
           inject: [DataSource, BLOB_STORE, FormCatalog],
+        },
+        {
+          provide: ApplicationSearchService,
+          useFactory: (db: DataSource, catalog: FormCatalog) =>
+            new ApplicationSearchService(db, catalog),
+          inject: [DataSource, FormCatalog],
+        },
+        {
+          provide: CsvExportService,
+          useFactory: (search: ApplicationSearchService, catalog: FormCatalog) =>
+            new CsvExportService(search, catalog),
+          inject: [ApplicationSearchService, FormCatalog],
         },
         {
           provide: ApplicationIntakeService,

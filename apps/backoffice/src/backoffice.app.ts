@@ -10,6 +10,7 @@ import { DEFAULT_SCRYPT_COST, PasswordHasher, type ScryptCost } from './auth/pas
 import type { BackofficeConfig } from './config/backoffice.config';
 import { openBackofficeDatabase } from './database/backoffice.database';
 import { FormCatalog } from './forms/form-catalog';
+import { backfillSearchColumns } from './search/search-backfill';
 import { StaffService } from './staff/staff.service';
 import { PullWorker } from './transfer/pull.worker';
 import { RevocationRecheckScheduler } from './revocation/revocation-recheck.scheduler';
@@ -75,6 +76,10 @@ export async function createBackofficeApp(
   const dataSource = await openBackofficeDatabase(config.databaseUrl);
   try {
     const forms = FormCatalog.load(config.formsDir, (m) => logger.warn(m));
+    const filled = await backfillSearchColumns(dataSource, forms);
+    if (filled.departments + filled.names > 0) {
+      logger.log(`search columns filled: ${filled.departments} departments, ${filled.names} names`);
+    }
     const hasher = new PasswordHasher(options.scryptCost ?? DEFAULT_SCRYPT_COST);
     const app = await NestFactory.create<NestFastifyApplication>(
       AppModule.register({ config, dataSource, forms, hasher }),

@@ -15,14 +15,16 @@ import {
 import type { FastifyReply } from 'fastify';
 import type { StaffContext } from '../auth/staff-context';
 import { FormCatalog } from '../forms/form-catalog';
+import { ApplicationSearchService } from '../search/application-search.service';
+import { parseSearchQuery } from '../search/search-filter';
+import { toSearchView } from '../search/to-search-view.mapper';
 import { StaffService } from '../staff/staff.service';
 import { applicationErrorMessage } from '../web/error-messages';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
 import { ArchiveOutboxService } from '../archive/archive-outbox.service';
 import { ApplicationError, ApplicationErrorCode } from './application.error';
 import { ApplicationsService } from './applications.service';
-import { isApplicationStatus } from './status-transition';
-import { toDetailView, toListView } from './to-application-view.mapper';
+import { toDetailView } from './to-application-view.mapper';
 
 interface StatusForm {
   status?: unknown;
@@ -44,6 +46,7 @@ export class ApplicationsController {
     @Inject(StaffService) private readonly staffService: StaffService,
     @Inject(FormCatalog) private readonly forms: FormCatalog,
     @Inject(ArchiveOutboxService) private readonly archive: ArchiveOutboxService,
+    @Inject(ApplicationSearchService) private readonly search: ApplicationSearchService,
   ) {}
 
   @Get()
@@ -53,20 +56,23 @@ export class ApplicationsController {
   }
 
   @Get('applications')
-  @Render('applications/list')
   async list(
     @CurrentStaff() staff: StaffContext,
-    @Query('status') status?: string,
-    @Query('changed') changed?: string,
-  ) {
-    const filter = isApplicationStatus(status) ? status : undefined;
-    const { applications, counts } = await this.applications.list(staff, filter);
-    const names = await this.applications.staffNames(applications.map((a) => a.assigneeId));
-    return {
+    @Query() query: Record<string, unknown>,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const choices = await this.search.choices(staff);
+    const parsed = parseSearchQuery(query, choices.known);
+    const page =
+      parsed.problems.length > 0
+        ? undefined
+        : await this.search.page(staff, parsed.filter, parsed.cursor);
+    const names = await this.applications.staffNames(page?.rows.map((a) => a.assigneeId) ?? []);
+    await reply.code(page ? 200 : 400).view('applications/list', {
       ...(await this.frame(staff)),
-      ...toListView(applications, counts, filter, names),
-      isPasswordChanged: changed === 'password',
-    };
+      ...toSearchView({ parsed, page, ...choices, staffNames: names }),
+      isPasswordChanged: query.changed === 'password',
+    });
   }
 
   @Get('applications/:id')

@@ -1,5 +1,4 @@
 import type { BlobStore } from '@madoguchi/common';
-import { APPLICATION_STATUSES, type ApplicationStatus } from '@madoguchi/transfer';
 import { In, type DataSource } from 'typeorm';
 import type { StaffContext } from '../auth/staff-context';
 import { ApplicationEntity } from '../database/entities/application.entity';
@@ -14,8 +13,6 @@ import { RevocationCheckEntity } from '../database/entities/revocation-check.ent
 import { ApplicationError, ApplicationErrorCode } from './application.error';
 import { mayReview } from './review-permission';
 import { checkComment, checkTransition } from './status-transition';
-
-export const LIST_LIMIT = 200;
 
 export interface ApplicationDetail {
   application: ApplicationEntity;
@@ -52,33 +49,6 @@ export class ApplicationsService {
     /** the form definitions: an application's department comes from its form */
     private readonly forms?: FormCatalog,
   ) {}
-
-  async list(
-    staff: StaffContext,
-    status?: ApplicationStatus,
-  ): Promise<{ applications: ApplicationEntity[]; counts: Record<ApplicationStatus, number> }> {
-    const repo = this.db.getRepository(ApplicationEntity);
-    const applications = await repo.find({
-      where: { municipalityCode: staff.municipalityCode, ...(status ? { status } : {}) },
-      order: { submittedAt: 'DESC', receiptNumber: 'DESC' },
-      take: LIST_LIMIT,
-    });
-    const rows = await repo
-      .createQueryBuilder('a')
-      .select('a.status', 'status')
-      .addSelect('COUNT(*)', 'count')
-      .where('a.municipality_code = :code', { code: staff.municipalityCode })
-      .groupBy('a.status')
-      .getRawMany<{ status: ApplicationStatus; count: string | number }>();
-    const counts = Object.fromEntries(APPLICATION_STATUSES.map((s) => [s, 0])) as Record<
-      ApplicationStatus,
-      number
-    >;
-    for (const row of rows) {
-      counts[row.status] = Number(row.count);
-    }
-    return { applications, counts };
-  }
 
   async detail(staff: StaffContext, id: string): Promise<ApplicationDetail> {
     const application = await this.find(staff, id);

@@ -1,5 +1,5 @@
 import type { FormDefinition, LocalizedText } from '@madoguchi/forms';
-import { APPLICATION_STATUSES, STATUS_LABELS, type ApplicationStatus } from '@madoguchi/transfer';
+import { STATUS_LABELS, type ApplicationStatus } from '@madoguchi/transfer';
 import type { ApplicationEntity } from '../database/entities/application.entity';
 import type { ApplicationDetail, Assignee } from './applications.service';
 import { allowedTransitions, STATUSES_NEEDING_MESSAGE } from './status-transition';
@@ -12,52 +12,12 @@ export interface StatusView {
   label: LocalizedText;
 }
 
-export interface ApplicationRowView {
-  id: string;
-  receiptNumber: string;
-  title: LocalizedText;
-  status: StatusView;
-  submittedAt: string;
-  assignee: string;
-  correctsReceiptNumber: string;
-  correctedByReceiptNumber: string;
-}
-
 function statusView(status: ApplicationStatus): StatusView {
   return { value: status, label: STATUS_LABELS[status] };
 }
 
 function title(a: ApplicationEntity): LocalizedText {
   return a.titleEn ? { ja: a.titleJa, en: a.titleEn } : { ja: a.titleJa };
-}
-
-export function toListView(
-  applications: ApplicationEntity[],
-  counts: Record<ApplicationStatus, number>,
-  filter: ApplicationStatus | undefined,
-  staffNames: Map<string, string> = new Map(),
-) {
-  const total = APPLICATION_STATUSES.reduce((sum, s) => sum + counts[s], 0);
-  return {
-    filter: filter ?? '',
-    total,
-    isAll: filter === undefined,
-    statuses: APPLICATION_STATUSES.map((s) => ({
-      ...statusView(s),
-      count: counts[s],
-      isCurrent: s === filter,
-    })),
-    rows: applications.map((a): ApplicationRowView => ({
-      id: a.id,
-      receiptNumber: a.receiptNumber,
-      title: title(a),
-      status: statusView(a.status),
-      submittedAt: a.submittedAt.toISOString(),
-      assignee: a.assigneeId ? (staffNames.get(a.assigneeId) ?? a.assigneeId) : '',
-      correctsReceiptNumber: a.correctsReceiptNumber ?? '',
-      correctedByReceiptNumber: a.correctedByReceiptNumber ?? '',
-    })),
-  };
 }
 
 export function toDetailView(

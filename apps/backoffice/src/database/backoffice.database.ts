@@ -1,5 +1,6 @@
 import { dataSourceOptions } from '@madoguchi/common';
 import { DataSource } from 'typeorm';
+import { ensureApplicationTally } from './application-tally';
 import { BACKOFFICE_ENTITIES, BACKOFFICE_MIGRATIONS } from './backoffice.entities';
 
 /** Opens the back office's own database and brings its schema up to date (migrations only, never synchronize). */
@@ -10,6 +11,12 @@ export async function openBackofficeDatabase(url: string): Promise<DataSource> {
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });
+    await ensureApplicationTally(dataSource);
+    if (dataSource.options.type === 'better-sqlite3') {
+      // planner statistics for the list indexes (sqlite.org/lang_analyze.html: cheap with an analysis limit)
+      await dataSource.query('PRAGMA analysis_limit = 1000');
+      await dataSource.query('PRAGMA optimize = 0x10002');
+    }
   } catch (e) {
     await dataSource.destroy();
     throw e;

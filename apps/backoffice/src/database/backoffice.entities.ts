@@ -3,6 +3,7 @@ import { ApplicationCommentEntity } from './entities/application-comment.entity'
 import { ApplicationIdentityEntity } from './entities/application-identity.entity';
 import { ArchiveConnectorEntity } from './entities/archive-connector.entity';
 import { ArchiveDeliveryEntity } from './entities/archive-delivery.entity';
+import { ApplicationTallyEntity } from './entities/application-tally.entity';
 import { AttachmentEntity } from './entities/attachment.entity';
 import { MunicipalityEntity } from './entities/municipality.entity';
 import { StaffSessionEntity } from './entities/staff-session.entity';
@@ -16,6 +17,7 @@ import { StaffAccounts1764200000000 } from '../migrations/1764200000000-StaffAcc
 import { ReviewWorkflow1764400000000 } from '../migrations/1764400000000-ReviewWorkflow';
 import { ArchiveDelivery1764600000000 } from '../migrations/1764600000000-ArchiveDelivery';
 import { RevocationCheck1764700000000 } from '../migrations/1764700000000-RevocationCheck';
+import { ApplicationSearch1764300000000 } from '../migrations/1764300000000-ApplicationSearch';
 
 export const BACKOFFICE_ENTITIES = [
   MunicipalityEntity,
@@ -30,6 +32,7 @@ export const BACKOFFICE_ENTITIES = [
   ArchiveDeliveryEntity,
   ApplicationCommentEntity,
   RevocationCheckEntity,
+  ApplicationTallyEntity,
 ];
 
 /** In order; a committed migration is never edited (STYLE.md). */
@@ -37,6 +40,7 @@ export const BACKOFFICE_MIGRATIONS = [
   InitialSchema1763900000000,
   ApplicationIdentity1764000000000,
   StaffAccounts1764200000000,
+  ApplicationSearch1764300000000,
   ReviewWorkflow1764400000000,
   ArchiveDelivery1764600000000,
   RevocationCheck1764700000000,

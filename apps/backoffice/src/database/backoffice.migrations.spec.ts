@@ -11,6 +11,7 @@ import { ApplicationEntity } from './entities/application.entity';
 const TABLES = [
   'application',
   'application_identity',
+  'application_tally',
   'archive_connector',
   'archive_delivery',
   'attachment',

@@ -29,4 +29,11 @@ export class FormCatalog {
   find(municipalityCode: string, formId: string): FormDefinition | undefined {
     return this.byKey.get(`${municipalityCode}/${formId}`);
   }
+
+  /** The municipality's forms, in the order of their Japanese titles. */
+  formsOf(municipalityCode: string): FormDefinition[] {
+    return [...this.byKey.values()]
+      .filter((f) => f.municipalityCode === municipalityCode)
+      .sort((a, b) => a.title.ja.localeCompare(b.title.ja, 'ja'));
+  }
 }

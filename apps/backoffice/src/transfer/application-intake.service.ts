@@ -7,6 +7,7 @@ import { ApplicationEntity } from '../database/entities/application.entity';
 import { ApplicationIdentityEntity } from '../database/entities/application-identity.entity';
 import { AttachmentEntity } from '../database/entities/attachment.entity';
 import type { FormCatalog } from '../forms/form-catalog';
+import { applicantNameOf } from '../search/applicant-name';
 import { enteredBasicFour, identityDifferences } from './identity-comparison';
 import { IntakeError, IntakeErrorCode } from './intake.error';
 import { checkSignature } from './signature-check';
@@ -59,6 +60,8 @@ export class ApplicationIntakeService {
         });
       }
       const identity = await this.identity(incoming, applicationId, identityBlobs);
+      const form = this.forms?.find(incoming.municipalityCode, incoming.formId);
+      const applicant = applicantNameOf(form, incoming.answers);
       await this.db.transaction(async (em) => {
         await em.insert(ApplicationEntity, {
           id: applicationId,
@@ -79,6 +82,11 @@ export class ApplicationIntakeService {
           assigneeId: null,
           correctsReceiptNumber: incoming.corrects ?? null,
           correctedByReceiptNumber: null,
+          // what the list page filters and searches by (issue 5 §5); NULL department: form not in the catalog
+          department: form?.department.ja ?? null,
+          applicantName: applicant.display,
+          searchName: applicant.searchName,
+          searchKana: applicant.searchKana,
         });
         if (incoming.corrects) {
           await linkCorrection(em, incoming, now);

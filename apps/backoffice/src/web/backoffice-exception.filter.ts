@@ -9,10 +9,12 @@ import type { LocalizedText } from '@madoguchi/forms';
 import type { FastifyReply } from 'fastify';
 import { ApplicationError, ApplicationErrorCode } from '../applications/application.error';
 import { AuthError, AuthErrorCode } from '../auth/auth.error';
+import { SearchError } from '../search/search-filter';
 import { StaffAdminError, StaffAdminErrorCode } from '../staff/staff-admin.error';
 import {
   applicationErrorMessage,
   authErrorMessage,
+  searchErrorMessage,
   staffAdminErrorMessage,
 } from './error-messages';
 import {
@@ -85,6 +87,9 @@ export class BackofficeExceptionFilter implements ExceptionFilter {
             ? 403
             : 400;
       message = staffAdminErrorMessage(exception.code);
+    } else if (exception instanceof SearchError) {
+      status = 400;
+      message = searchErrorMessage(exception.code);
     } else if (exception instanceof AuthError) {
       status = 400;
       message = authErrorMessage(exception.code);

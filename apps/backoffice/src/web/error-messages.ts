@@ -5,6 +5,7 @@ import { AuthErrorCode } from '../auth/auth.error';
 import { StaffAdminErrorCode } from '../staff/staff-admin.error';
 import { MAX_DISPLAY_NAME_LENGTH } from '../staff/staff-admin.service';
 import { MAX_TOTP_ATTEMPTS, MIN_PASSWORD_LENGTH } from '../auth/auth.service';
+import { SearchErrorCode } from '../search/search-filter';
 
 /** Staff-facing messages; the exhaustive switch makes a new code without a message a compile error. */
 export function applicationErrorMessage(code: ApplicationErrorCode): LocalizedText {
@@ -180,6 +181,56 @@ export function staffAdminErrorMessage(code: StaffAdminErrorCode): LocalizedText
       return {
         ja: `自治体名を${MAX_DISPLAY_NAME_LENGTH}文字以内で入力してください。`,
         en: `Enter the municipality name, at most ${MAX_DISPLAY_NAME_LENGTH} characters.`,
+      };
+  }
+}
+
+export function searchErrorMessage(code: SearchErrorCode): LocalizedText {
+  switch (code) {
+    case SearchErrorCode.BadDate:
+      return {
+        ja: '受付日は「2026-04-01」の形の、実在する日付で入力してください。',
+        en: 'Enter the received dates as real dates, like 2026-04-01.',
+      };
+    case SearchErrorCode.DateOrder:
+      return {
+        ja: '受付日の「から」は「まで」より前の日付にしてください。',
+        en: 'The “from” date must not be after the “to” date.',
+      };
+    case SearchErrorCode.UnknownForm:
+      return {
+        ja: '指定された申請の種類はありません。一覧から選んでください。',
+        en: 'That form does not exist. Choose one from the list.',
+      };
+    case SearchErrorCode.UnknownStatus:
+      return {
+        ja: '指定された状態はありません。一覧から選んでください。',
+        en: 'Unknown status. Choose one from the list.',
+      };
+    case SearchErrorCode.UnknownDepartment:
+      return {
+        ja: '指定された担当課はありません（またはあなたの担当ではありません）。一覧から選んでください。',
+        en: 'That department does not exist or is not yours. Choose one from the list.',
+      };
+    case SearchErrorCode.UnknownAssignee:
+      return {
+        ja: '指定された担当者はいません。一覧から選んでください。',
+        en: 'Unknown assignee. Choose one from the list.',
+      };
+    case SearchErrorCode.BadCursor:
+      return {
+        ja: 'ページの指定が正しくありません。最初のページから開き直してください。',
+        en: 'The page link is not valid. Start again from the first page.',
+      };
+    case SearchErrorCode.TooLong:
+      return {
+        ja: '検索条件は100文字以内で入力してください。',
+        en: 'Keep each search field within 100 characters.',
+      };
+    case SearchErrorCode.BadValue:
+      return {
+        ja: '検索条件の指定が正しくありません。検索画面から指定し直してください。',
+        en: 'The search is not valid. Search again from the form.',
       };
   }
 }

@@ -6,6 +6,24 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('IDX_application_municipality_status', ['municipalityCode', 'status'])
 @Index('IDX_application_municipality_submitted', ['municipalityCode', 'submittedAt'])
 @Index('IDX_application_municipality_assignee', ['municipalityCode', 'assigneeId'])
+@Index('IDX_application_list_received', ['municipalityCode', 'receivedAt', 'id'])
+@Index('IDX_application_list_status', ['municipalityCode', 'status', 'receivedAt', 'id'])
+@Index('IDX_application_list_form', ['municipalityCode', 'formId', 'receivedAt', 'id'])
+@Index('IDX_application_list_department', ['municipalityCode', 'department', 'receivedAt', 'id'])
+@Index('IDX_application_search_name', [
+  'municipalityCode',
+  'searchName',
+  'status',
+  'receivedAt',
+  'id',
+])
+@Index('IDX_application_search_kana', [
+  'municipalityCode',
+  'searchKana',
+  'status',
+  'receivedAt',
+  'id',
+])
 export class ApplicationEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -65,4 +83,19 @@ export class ApplicationEntity {
   /** set on a returned application once the resident's correction has arrived */
   @Column({ name: 'corrected_by_receipt_number', type: 'varchar', length: 64, nullable: true })
   correctedByReceiptNumber!: string | null;
+
+  /** the form's 担当課 (`department.ja` of the form definition) when it was stored; null: form not in the catalog */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  department!: string | null;
+
+  /** the applicant's name as written (姓 名), for lists; '' when the form has no name field */
+  @Column({ name: 'applicant_name', type: 'varchar', length: 200, nullable: true })
+  applicantName!: string | null;
+
+  /** foldName(姓名) and foldName(セイメイ) (search/applicant-name.ts); NULL until filled (intake, boot backfill) */
+  @Column({ name: 'search_name', type: 'varchar', length: 200, nullable: true })
+  searchName!: string | null;
+
+  @Column({ name: 'search_kana', type: 'varchar', length: 200, nullable: true })
+  searchKana!: string | null;
 }

@@ -1,0 +1,42 @@
+import { Controller, Get, Inject, Query, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { contentDisposition } from '../applications/applications.controller';
+import type { StaffContext } from '../auth/staff-context';
+import { CurrentStaff, SessionGuard } from '../web/session.guard';
+import { ApplicationSearchService } from './application-search.service';
+import { CsvExportService } from './csv-export.service';
+import { japanTime } from './csv-export';
+import { parseSearchQuery, SearchError } from './search-filter';
+
+@Controller()
+@UseGuards(SessionGuard)
+export class ApplicationExportController {
+  constructor(
+    @Inject(ApplicationSearchService) private readonly search: ApplicationSearchService,
+    @Inject(CsvExportService) private readonly csv: CsvExportService,
+  ) {}
+
+  /** The list page's filter as CSV (the page cursor, if any, is ignored: the export is the whole list). */
+  @Get('applications/export.csv')
+  async export(
+    @CurrentStaff() staff: StaffContext,
+    @Query() query: Record<string, unknown>,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const parsed = parseSearchQuery(
+      { ...query, after: undefined, before: undefined },
+      (await this.search.choices(staff)).known,
+    );
+    if (parsed.problems.length > 0) {
+      throw new SearchError(parsed.problems[0], 'export filter not valid');
+    }
+    const { stream } = await this.csv.open(staff, parsed.filter);
+    const stamp = japanTime(new Date()).replace(/[-: ]/g, '').slice(0, 12);
+    await reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', contentDisposition(`申請一覧_${stamp}.csv`))
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'private, no-store')
+      .send(stream);
+  }
+}
