@@ -1,9 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ArchiveOutboxService } from '../apps/backoffice/src/archive/archive-outbox.service';
+import { buildBag } from '../apps/backoffice/src/archive/bagit/bag';
+import { FolderTarget } from '../apps/backoffice/src/archive/connectors/folder.target';
+import { archiveRecord } from '../apps/backoffice/src/archive/testing/archive-record.factory';
 import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
 import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ArchiveConnectorEntity } from '../apps/backoffice/src/database/entities/archive-connector.entity';
@@ -266,5 +269,53 @@ describe('archive connectors in the back office (admin page, dead letters, recon
       ),
     ).toBe(true);
     expect(csv.text).toMatch(/共有フォルダー,folder,2,0,2,0,2/);
+  });
+
+  it('固定性チェック on the page: a package changed in the folder is listed with what differs', async () => {
+    const folder = join(dir, 'fixity');
+    mkdirSync(folder);
+    await admin.post('/admin/archive', '/admin/archive/connectors', {
+      kind: 'folder',
+      name: 'fixity-folder',
+      path: folder,
+      format: 'directory',
+      maxAttempts: '3',
+      formIds: 'no-such-form',
+    });
+    const connector = await db
+      .getRepository(ArchiveConnectorEntity)
+      .findOneByOrFail({ name: 'fixity-folder' });
+    const source = archiveRecord();
+    const outbox = app.get(ArchiveOutboxService);
+    await db.transaction((em) =>
+      outbox.enqueue(em, {
+        id: source.record.id,
+        municipalityCode: '990019',
+        formId: 'no-such-form',
+        receiptNumber: source.record.receiptNumber,
+      }),
+    );
+    const [claimed] = (await outbox.claim('test', 50, 60_000)).filter(
+      (d) => d.connectorId === connector.id,
+    );
+    const result = await new FolderTarget(folder).deliver(buildBag(source, claimed.acceptedAt), {
+      format: 'directory',
+      idempotencyKey: claimed.idempotencyKey,
+      retainUntil: null,
+    });
+    await outbox.markDelivered(claimed, result);
+    writeFileSync(
+      join(folder, source.record.receiptNumber, 'data', 'document.json'),
+      '{"edited":true}',
+    );
+
+    const page = await admin.post('/admin/archive', '/admin/archive/fixity', {});
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`data-fixity-failure="${source.record.receiptNumber}"`);
+    expect(page.text).toContain('data/document.json has changed');
+    // with a valid CSRF token, the role alone refuses it
+    const refused = await reviewer.post('/archive/dead-letters', '/admin/archive/fixity', {});
+    expect(refused.status).toBe(403);
+    expect(refused.text).not.toContain('data-fixity-failure');
   });
 });

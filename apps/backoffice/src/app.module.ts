@@ -14,7 +14,13 @@ import { ApplicationsService } from './applications/applications.service';
 import { ArchiveConnectorsService } from './archive/archive-connectors.service';
 import { ArchiveOutboxService } from './archive/archive-outbox.service';
 import { ArchiveController } from './archive/archive.controller';
-import { ARCHIVE_RECORD_SOURCE, archiveWorkerProvider } from './archive/archive.providers';
+import {
+  ARCHIVE_RECORD_SOURCE,
+  ArchiveFixityScheduler,
+  archiveFixityProvider,
+  archiveWorkerProvider,
+} from './archive/archive.providers';
+import { ArchiveFixityService } from './archive/archive-fixity.service';
 import { ArchiveWorker } from './archive/archive.worker';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
@@ -55,12 +61,14 @@ class Lifecycle implements OnApplicationShutdown {
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(RevocationRecheckScheduler) private readonly recheck: RevocationRecheckScheduler,
     @Inject(ArchiveWorker) private readonly archiveWorker: ArchiveWorker,
+    @Inject(ArchiveFixityScheduler) private readonly fixity: ArchiveFixityScheduler,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.worker.stop();
     await this.recheck.stop();
     await this.archiveWorker.stop();
+    await this.fixity.stop();
     if (this.db.isInitialized) {
       await this.db.destroy();
     }
@@ -181,6 +189,13 @@ export class AppModule {
         },
         { provide: ARCHIVE_RECORD_SOURCE, useFactory: () => undefined },
         archiveWorkerProvider(config),
+        archiveFixityProvider(),
+        {
+          provide: ArchiveFixityScheduler,
+          useFactory: (fixity: ArchiveFixityService) =>
+            new ArchiveFixityScheduler(fixity, undefined, new Logger('ArchiveFixity')),
+          inject: [ArchiveFixityService],
+        },
         SessionGuard,
         Lifecycle,
       ],

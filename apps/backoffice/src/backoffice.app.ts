@@ -15,6 +15,7 @@ import { StaffService } from './staff/staff.service';
 import { PullWorker } from './transfer/pull.worker';
 import { RevocationRecheckScheduler } from './revocation/revocation-recheck.scheduler';
 import { ArchiveWorker } from './archive/archive.worker';
+import { ArchiveFixityScheduler } from './archive/archive.providers';
 import { BackofficeExceptionFilter } from './web/backoffice-exception.filter';
 import { SESSION_COOKIE } from './web/session.guard';
 
@@ -112,6 +113,7 @@ export async function createBackofficeApp(
       app.get(PullWorker).start();
       app.get(RevocationRecheckScheduler).start();
       app.get(ArchiveWorker).start();
+      app.get(ArchiveFixityScheduler).start();
     }
     return app;
   } catch (e) {

@@ -21,6 +21,7 @@ import type { StaffRole } from '../database/entities/staff-user.entity';
 import { StaffService } from '../staff/staff.service';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
 import { ArchiveConnectorsService, type ConnectorInput } from './archive-connectors.service';
+import { ArchiveFixityService } from './archive-fixity.service';
 import { ArchiveOutboxService } from './archive-outbox.service';
 import { ArchiveError, ArchiveErrorCode } from './archive.error';
 import { reconciliation, reconciliationCsv } from './archive-reconciliation';
@@ -53,6 +54,7 @@ export class ArchiveController {
     @Inject(ArchiveOutboxService) private readonly outbox: ArchiveOutboxService,
     @Inject(StaffService) private readonly staffService: StaffService,
     @Inject(DataSource) private readonly db: DataSource,
+    @Inject(ArchiveFixityService) private readonly fixity: ArchiveFixityService,
   ) {}
 
   @Get('admin/archive')
@@ -95,6 +97,25 @@ export class ArchiveController {
     await reply.view(
       'archive/connectors',
       await this.pageModel(staff, { testResult: { id, ...result } }),
+    );
+  }
+
+  /** 固定性チェック now, for this municipality: re-reads every delivered package and lists the differences. */
+  @Post('admin/archive/fixity')
+  @HttpCode(200)
+  async runFixity(@CurrentStaff() staff: StaffContext, @Res() reply: FastifyReply): Promise<void> {
+    allow(staff, 'admin');
+    const result = await this.fixity.run({ municipalityCode: staff.municipalityCode });
+    await reply.view(
+      'archive/connectors',
+      await this.pageModel(staff, {
+        fixityRun: {
+          checked: result.checked,
+          intact: result.intact,
+          failed: result.failed.length,
+          unreadable: result.unreadable,
+        },
+      }),
     );
   }
 
@@ -192,12 +213,27 @@ export class ArchiveController {
     }
   }
 
-  private async pageModel(staff: StaffContext, extra: Parameters<typeof toConnectorsPage>[1]) {
-    const connectors = await this.connectors.list(staff.municipalityCode);
+  private async pageModel(
+    staff: StaffContext,
+    extra: Parameters<typeof toConnectorsPage>[1] & { fixityRun?: Record<string, number> },
+  ) {
+    const [connectors, failures] = await Promise.all([
+      this.connectors.list(staff.municipalityCode),
+      this.fixity.failures(staff.municipalityCode),
+    ]);
     return {
       ...(await this.frame(staff)),
       pageTitle: { ja: '文書管理システム連携（接続先）', en: 'Archive connectors' },
       ...toConnectorsPage(connectors, extra),
+      fixityRun: extra.fixityRun ?? null,
+      fixityFailures: failures.map((d) => ({
+        receiptNumber: d.receiptNumber,
+        applicationId: d.applicationId,
+        connectorName: connectors.find((c) => c.id === d.connectorId)?.name ?? d.connectorId,
+        location: d.location,
+        checkedAt: d.fixityCheckedAt?.toISOString() ?? null,
+        differences: (d.fixityDetail ?? '').split('\n'),
+      })),
     };
   }
 
