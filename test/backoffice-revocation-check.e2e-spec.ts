@@ -254,7 +254,9 @@ describe('現況確認: the signing certificate’s revocation asked again from 
     );
 
     expect(run.stderr).toBe('');
-    expect(run.stdout).toMatch(/^現況確認: \d+件（有効 \d+、失効 \d+、確認できず 0）/);
+    expect(run.stdout).toMatch(
+      /^現況確認: \d+件（有効 \d+、失効 \d+、確認できず 0、12時間以内に確認済み [1-9]\d*）/,
+    );
     const [nightly] = await checksOf(open.application.id);
     expect(nightly).toMatchObject({ result: 'good', run: 'scheduled', checkedBy: null });
     await expect(checksOf(done.application.id)).resolves.toEqual([]);

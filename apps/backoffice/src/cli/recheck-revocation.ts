@@ -7,7 +7,7 @@ import { RevocationCheckService } from '../revocation/revocation-check.service';
 /**
  * `npm run backoffice:recheck`: the nightly 現況確認 run once, now, from the same environment as the back office
  * (for cron, or after J-LIS was down during the night). Exit 0 when every application was checked, whatever the
- * answers; 1 when the run itself could not be done.
+ * answers; 2 when J-LIS stopped answering and the run stopped early; 1 when the run itself could not be done.
  */
 async function main(): Promise<void> {
   const config = loadBackofficeConfig(process.env);
@@ -16,8 +16,14 @@ async function main(): Promise<void> {
     const started = Date.now();
     const s = await new RevocationCheckService(db, backofficeRecheckSource(config)).checkAllOpen();
     process.stdout.write(
-      `現況確認: ${s.checked}件（有効 ${s.good}、失効 ${s.revoked}、確認できず ${s.unknown}） ${Date.now() - started} ms\n`,
+      `現況確認: ${s.checked}件（有効 ${s.good}、失効 ${s.revoked}、確認できず ${s.unknown}、12時間以内に確認済み ${s.skipped}） ${Date.now() - started} ms\n`,
     );
+    if (s.isStoppedEarly) {
+      process.stderr.write(
+        'J-LISの失効確認（OCSP・CRL）から続けて応答がないため、途中で止めました。時間をおいて、もう一度実行してください。\n',
+      );
+      process.exitCode = 2;
+    }
   } finally {
     await db.destroy();
   }

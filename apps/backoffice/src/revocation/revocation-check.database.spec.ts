@@ -141,7 +141,14 @@ describe('現況確認 (database)', () => {
 
     const summary = await sut.checkAllOpen();
 
-    expect(summary).toEqual({ checked: 205, good: 203, revoked: 1, unknown: 1 });
+    expect(summary).toEqual({
+      checked: 205,
+      good: 203,
+      revoked: 1,
+      unknown: 1,
+      skipped: 0,
+      isStoppedEarly: false,
+    });
     expect(new Set(source.asked).size).toBe(205);
     expect(source.asked).not.toEqual(expect.arrayContaining(['done', 'rejected']));
     for (const id of [completed, rejected, unsigned, unreadable]) {
@@ -160,6 +167,24 @@ describe('現況確認 (database)', () => {
     const [failed] = await rowsOf(open[8]);
     expect(failed).toMatchObject({ result: 'unknown', evidence: null });
     expect(failed.error).toContain('certificate does not parse');
+
+    // a second run (another instance, or npm run backoffice:recheck after the nightly one) asks only the unanswered
+    source.asked.length = 0;
+    await expect(sut.checkAllOpen()).resolves.toMatchObject({ checked: 1, skipped: 204 });
+    expect(source.asked).toEqual(['c8']);
+  });
+
+  it('stops after J-LIS left several checks in a row unanswered, instead of timing out on every one', async () => {
+    for (let i = 0; i < 12; i++) {
+      source.failing.add(`c${i}`);
+      await insert('received', { isSigned: true, cert: `c${i}` });
+    }
+
+    const summary = await sut.checkAllOpen({ maxConsecutiveUnknown: 5 });
+
+    expect(summary).toMatchObject({ checked: 5, unknown: 5, isStoppedEarly: true });
+    expect(source.asked).toHaveLength(5);
+    await expect(db.getRepository(RevocationCheckEntity).count()).resolves.toBe(5);
   });
 
   it('a staff check of an application without a recorded certificate is refused, and nothing is recorded', async () => {

@@ -14,12 +14,18 @@ import {
 export const CLOSED_STATUSES = ['completed', 'rejected'] as const;
 
 const PAGE = 200;
+const FRESH_FOR_MS = 12 * 3_600_000;
+const MAX_CONSECUTIVE_UNKNOWN = 20;
 
 export interface RecheckSummary {
   checked: number;
   good: number;
   revoked: number;
   unknown: number;
+  /** answered (good or revoked) within the last 12 hours: not asked again */
+  skipped: number;
+  /** J-LIS did not answer several times in a row: the run stopped, the rest waits for the next one */
+  isStoppedEarly: boolean;
 }
 
 type Outcome = Pick<
@@ -108,10 +114,25 @@ export class RevocationCheckService {
 
   /**
    * The nightly job: every signed application not yet completed or rejected, one after the other (gentle on
-   * J-LIS), in pages by id. One failing check is recorded as `unknown` and the run goes on.
+   * J-LIS), in pages by id. One failing check is recorded as `unknown` and the run goes on. An application with a
+   * usable answer (good or revoked) in the last `freshForMs` is skipped, so several back-office instances, or a
+   * manual run after the nightly one, do not ask twice. After `maxConsecutiveUnknown` unanswered checks in a row
+   * J-LIS is taken as down and the run stops (the rest waits for the next run) instead of timing out on every one.
    */
-  async checkAllOpen(): Promise<RecheckSummary> {
-    const summary: RecheckSummary = { checked: 0, good: 0, revoked: 0, unknown: 0 };
+  async checkAllOpen(
+    options: { freshForMs?: number; maxConsecutiveUnknown?: number } = {},
+  ): Promise<RecheckSummary> {
+    const freshSince = new Date(this.now().getTime() - (options.freshForMs ?? FRESH_FOR_MS));
+    const maxUnknown = options.maxConsecutiveUnknown ?? MAX_CONSECUTIVE_UNKNOWN;
+    const summary: RecheckSummary = {
+      checked: 0,
+      good: 0,
+      revoked: 0,
+      unknown: 0,
+      skipped: 0,
+      isStoppedEarly: false,
+    };
+    let unknownInARow = 0;
     let after = '';
     for (;;) {
       const page = await this.db.getRepository(ApplicationIdentityEntity).find({
@@ -124,19 +145,46 @@ export class RevocationCheckService {
         order: { applicationId: 'ASC' },
         take: PAGE,
       });
-      for (const identity of page) {
-        if (!hasChain(identity)) {
+      const checkable = page.filter(hasChain);
+      const fresh = await this.freshlyChecked(
+        checkable.map((i) => i.applicationId),
+        freshSince,
+      );
+      for (const identity of checkable) {
+        if (fresh.has(identity.applicationId)) {
+          summary.skipped += 1;
           continue;
         }
         const row = await this.check(identity, identity.applicationId, 'scheduled', null);
         summary.checked += 1;
         summary[row.result] += 1;
+        unknownInARow = row.result === 'unknown' ? unknownInARow + 1 : 0;
+        if (unknownInARow >= maxUnknown) {
+          summary.isStoppedEarly = true;
+          return summary;
+        }
       }
       if (page.length < PAGE) {
         return summary;
       }
       after = page[page.length - 1].applicationId;
     }
+  }
+
+  /** Which of these applications already have a usable answer since `since`. */
+  private async freshlyChecked(ids: string[], since: Date): Promise<Set<string>> {
+    if (ids.length === 0) {
+      return new Set();
+    }
+    const rows = await this.db.getRepository(RevocationCheckEntity).find({
+      select: { applicationId: true },
+      where: {
+        applicationId: In(ids),
+        checkedAt: MoreThan(since),
+        result: In(['good', 'revoked']),
+      },
+    });
+    return new Set(rows.map((r) => r.applicationId));
   }
 
   private async check(

@@ -48,7 +48,7 @@ export class RevocationRecheckScheduler {
           .then(
             (s) => {
               this.logger.log(
-                `nightly revocation re-check: ${s.checked} checked, ${s.good} good, ${s.revoked} revoked, ${s.unknown} unknown`,
+                `nightly revocation re-check: ${s.checked} checked, ${s.good} good, ${s.revoked} revoked, ${s.unknown} unknown, ${s.skipped} checked recently${s.isStoppedEarly ? '; stopped early: J-LIS did not answer' : ''}`,
               );
             },
             (e: unknown) => {
