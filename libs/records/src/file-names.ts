@@ -1,0 +1,24 @@
+/**
+ * A resident's file name as a safe single path segment inside a package: no directory parts, no control
+ * characters, no leading dots, at most 150 characters (NFC); duplicates get ' (2)', ' (3)' before the extension.
+ */
+export function safeFileNames(names: readonly string[]): string[] {
+  const used = new Set<string>();
+  return names.map((raw) => {
+    const base =
+      raw
+        .normalize('NFC')
+        .replace(/[\u0000-\u001f\u007f/\\]/g, '_')
+        .replace(/^[.\s]+/, '')
+        .trim()
+        .slice(0, 150) || 'file';
+    let name = base;
+    const dot = base.lastIndexOf('.');
+    const [stem, ext] = dot > 0 ? [base.slice(0, dot), base.slice(dot)] : [base, ''];
+    for (let n = 2; used.has(name); n++) {
+      name = `${stem} (${n})${ext}`;
+    }
+    used.add(name);
+    return name;
+  });
+}
