@@ -8,7 +8,8 @@ export function safeFileNames(names: readonly string[]): string[] {
     const base =
       raw
         .normalize('NFC')
-        .replace(/[\u0000-\u001f\u007f/\\]/g, '_')
+        .replace(/[/\\]/g, '_')
+        .replace(/\p{Cc}/gu, '_')
         .replace(/^[.\s]+/, '')
         .trim()
         .slice(0, 150) || 'file';

@@ -188,7 +188,7 @@ export async function renderRecordPdf(input: RenditionInput): Promise<Buffer> {
       .fontSize(8)
       .fillColor(MUTED)
       .text(
-        `受付番号 ${input.receiptNumber}　${i + 1} / ${range.count}`,
+        `受付番号 ${input.receiptNumber}\u3000${i + 1} / ${range.count}`,
         MARGIN,
         doc.page.height - MARGIN + 10,
         { width, align: 'center', lineBreak: false },
