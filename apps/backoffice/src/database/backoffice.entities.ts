@@ -11,10 +11,14 @@ import { StaffUserEntity } from './entities/staff-user.entity';
 import { StatusChangeEntity } from './entities/status-change.entity';
 import { StatusOutboxEntity } from './entities/status-outbox.entity';
 import { RevocationCheckEntity } from './entities/revocation-check.entity';
+import { RecordEntity } from './entities/record.entity';
+import { RecordFileEntity } from './entities/record-file.entity';
+import { RecordDisposalEntity } from './entities/record-disposal.entity';
 import { InitialSchema1763900000000 } from '../migrations/1763900000000-InitialSchema';
 import { ApplicationIdentity1764000000000 } from '../migrations/1764000000000-ApplicationIdentity';
 import { StaffAccounts1764200000000 } from '../migrations/1764200000000-StaffAccounts';
 import { ReviewWorkflow1764400000000 } from '../migrations/1764400000000-ReviewWorkflow';
+import { Records1764500000000 } from '../migrations/1764500000000-Records';
 import { ArchiveDelivery1764600000000 } from '../migrations/1764600000000-ArchiveDelivery';
 import { RevocationCheck1764700000000 } from '../migrations/1764700000000-RevocationCheck';
 import { ApplicationSearch1764300000000 } from '../migrations/1764300000000-ApplicationSearch';
@@ -33,6 +37,9 @@ export const BACKOFFICE_ENTITIES = [
   ApplicationCommentEntity,
   RevocationCheckEntity,
   ApplicationTallyEntity,
+  RecordEntity,
+  RecordFileEntity,
+  RecordDisposalEntity,
 ];
 
 /** In order; a committed migration is never edited (STYLE.md). */
@@ -42,6 +49,7 @@ export const BACKOFFICE_MIGRATIONS = [
   StaffAccounts1764200000000,
   ApplicationSearch1764300000000,
   ReviewWorkflow1764400000000,
+  Records1764500000000,
   ArchiveDelivery1764600000000,
   RevocationCheck1764700000000,
 ];
