@@ -1,7 +1,10 @@
 import type { JpkiCard } from '@madoguchi/jpki';
+import type { SimulatedJlis } from '@madoguchi/virtual-card';
 import request from 'supertest';
 import { ResidentAgent } from './portal-client';
-import { HOLDER } from './signing-env';
+import { HOLDER, issueCard } from './signing-env';
+
+export const CARDFACE_FORM = '/m/990019/forms/test-cardface';
 
 /** Handlebars escapes `=` and `&` in attributes; a browser reads the same text. */
 export const unescapeHtml = (html: string) =>
@@ -59,4 +62,26 @@ export async function signWithCard(
     .send({ signature: signature.toString('base64') });
   expect(phase2.status).toBe(200);
   return phase2.body.receiptNumber as string;
+}
+
+/** fillAndOpenSigning + signWithCard with a card freshly issued by `jlis`: a signed application, its receipt number. */
+export async function submitSignedApplication(
+  portalUrl: string,
+  jlis: SimulatedJlis,
+  given = '花子',
+): Promise<{ receiptNumber: string; signSerial: string }> {
+  const api = await fillAndOpenSigning(portalUrl, CARDFACE_FORM, given);
+  const card = await issueCard(jlis);
+  return {
+    receiptNumber: await signWithCard(portalUrl, api, card.jpki),
+    signSerial: card.signSerial,
+  };
+}
+
+/** A binary response body for supertest's .parse() (it buffers text only by default). */
+export function binary(res: unknown, done: (err: Error | null, body: Buffer) => void): void {
+  const stream = res as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
 }

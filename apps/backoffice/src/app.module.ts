@@ -45,6 +45,9 @@ import { PlatformController } from './platform/platform.controller';
 import { PlatformService } from './platform/platform.service';
 import { StaffAdminController } from './staff/staff-admin.controller';
 import { StaffAdminService } from './staff/staff-admin.service';
+import { RecordsService } from './records/records.service';
+import { RecordDisposalService } from './records/record-disposal.service';
+import { RecordsController } from './records/records.controller';
 import { SessionGuard } from './web/session.guard';
 
 export interface BackofficeModuleOptions {
@@ -92,6 +95,7 @@ export class AppModule {
         StaffAdminController,
         PlatformController,
         ArchiveController,
+        RecordsController,
       ],
       providers: [
         { provide: BACKOFFICE_CONFIG, useValue: config },
@@ -126,9 +130,9 @@ export class AppModule {
           inject: [DataSource, PasswordHasher],
         },
         {
-          provide: ApplicationsService,
+          provide: RecordsService,
           useFactory: (db: DataSource, blobs: FileBlobStore, catalog: FormCatalog) =>
-            new ApplicationsService(db, blobs, catalog),
+            new RecordsService(db, blobs, catalog),
           inject: [DataSource, BLOB_STORE, FormCatalog],
         },
         {
@@ -142,6 +146,22 @@ export class AppModule {
           useFactory: (search: ApplicationSearchService, catalog: FormCatalog) =>
             new CsvExportService(search, catalog),
           inject: [ApplicationSearchService, FormCatalog],
+        },
+        {
+          provide: RecordDisposalService,
+          useFactory: (db: DataSource, blobs: FileBlobStore) =>
+            new RecordDisposalService(db, blobs),
+          inject: [DataSource, BLOB_STORE],
+        },
+        {
+          provide: ApplicationsService,
+          useFactory: (
+            db: DataSource,
+            blobs: FileBlobStore,
+            records: RecordsService,
+            catalog: FormCatalog,
+          ) => new ApplicationsService(db, blobs, records, catalog),
+          inject: [DataSource, BLOB_STORE, RecordsService, FormCatalog],
         },
         {
           provide: ApplicationIntakeService,

@@ -19,6 +19,9 @@ import { ApplicationSearchService } from '../search/application-search.service';
 import { parseSearchQuery } from '../search/search-filter';
 import { toSearchView } from '../search/to-search-view.mapper';
 import { StaffService } from '../staff/staff.service';
+import { canReadRecords } from '../records/record-disposal.service';
+import { RecordsService } from '../records/records.service';
+import { toRecordView } from '../records/to-record-view.mapper';
 import { applicationErrorMessage } from '../web/error-messages';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
 import { ArchiveOutboxService } from '../archive/archive-outbox.service';
@@ -47,6 +50,7 @@ export class ApplicationsController {
     @Inject(FormCatalog) private readonly forms: FormCatalog,
     @Inject(ArchiveOutboxService) private readonly archive: ArchiveOutboxService,
     @Inject(ApplicationSearchService) private readonly search: ApplicationSearchService,
+    @Inject(RecordsService) private readonly records: RecordsService,
   ) {}
 
   @Get()
@@ -244,9 +248,13 @@ export class ApplicationsController {
       detail.application.assigneeId,
       ...detail.revocationChecks.map((c) => c.checkedBy),
     ]);
+    const record = canReadRecords(staff) ? await this.records.forApplication(staff, id) : null;
     return {
       ...(await this.frame(staff)),
-      application: toDetailView(detail, form, staff, names, assignees),
+      application: {
+        ...toDetailView(detail, form, staff, names, assignees),
+        record: toRecordView(record, id),
+      },
       archiveDeliveries: await this.archive.deliveryRows(
         staff.municipalityCode,
         detail.application.id,

@@ -10,6 +10,7 @@ import { StatusOutboxEntity } from '../database/entities/status-outbox.entity';
 import { StaffUserEntity } from '../database/entities/staff-user.entity';
 import type { FormCatalog } from '../forms/form-catalog';
 import { RevocationCheckEntity } from '../database/entities/revocation-check.entity';
+import type { RecordsService } from '../records/records.service';
 import { ApplicationError, ApplicationErrorCode } from './application.error';
 import { mayReview } from './review-permission';
 import { checkComment, checkTransition } from './status-transition';
@@ -46,6 +47,7 @@ export class ApplicationsService {
   constructor(
     private readonly db: DataSource,
     private readonly blobs: BlobStore,
+    private readonly records: RecordsService,
     /** the form definitions: an application's department comes from its form */
     private readonly forms?: FormCatalog,
   ) {}
@@ -241,7 +243,8 @@ export class ApplicationsService {
     );
     const now = new Date();
     const version = application.statusVersion + 1;
-    await this.db.transaction(async (em) => {
+    // acceptance (完了) makes the record package, committed in this same transaction (issue 5 §8)
+    await this.records.statusTransaction({ application, to, staff, at: now }, async (em) => {
       const result = await em
         .createQueryBuilder()
         .update(ApplicationEntity)

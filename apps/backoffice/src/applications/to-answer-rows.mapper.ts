@@ -18,6 +18,7 @@ export interface AnswerFile {
   name: string;
   size: number;
   type: string;
+  sha256: string;
 }
 
 /** One line of the detail page: a label and either text or files. */
@@ -72,6 +73,7 @@ export function describeAnswer(
         name: f.name,
         size: f.size,
         type: f.type,
+        sha256: f.sha256,
       })),
     };
   }

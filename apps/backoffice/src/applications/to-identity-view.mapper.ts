@@ -12,7 +12,7 @@ export const INDICATION_LABELS: Record<string, LocalizedText> = {
   INDETERMINATE: { ja: '判定保留', en: 'Indeterminate' },
 };
 
-const CHECK_LABELS: Record<string, LocalizedText> = {
+export const CHECK_LABELS: Record<string, LocalizedText> = {
   DOCUMENT_SHA256: { ja: '文書のハッシュ値', en: 'Document SHA-256' },
   CONTENT: { ja: '申請内容と署名文書の一致', en: 'Answers match the signed document' },
   SIGNATURE: { ja: '署名値', en: 'Signature value' },
@@ -25,7 +25,7 @@ const CHECK_LABELS: Record<string, LocalizedText> = {
   REVOCATION: { ja: '失効確認', en: 'Revocation' },
 };
 
-const CHECK_STATUS_LABELS: Record<string, LocalizedText> = {
+export const CHECK_STATUS_LABELS: Record<string, LocalizedText> = {
   PASSED: { ja: '合格', en: 'Passed' },
   FAILED: { ja: '不合格', en: 'Failed' },
   INDETERMINATE: { ja: '判定保留', en: 'Indeterminate' },
@@ -38,7 +38,7 @@ const ITEM_LABELS: Record<IdentityDifference['item'], LocalizedText> = {
   sex: { ja: '性別', en: 'Sex' },
 };
 
-const SEX_TEXT: Record<string, string> = { '1': '男性', '2': '女性', '9': '適用不能' };
+export const SEX_TEXT: Record<string, string> = { '1': '男性', '2': '女性', '9': '適用不能' };
 
 function shown(item: IdentityDifference['item'], value: string | undefined): string {
   if (value === undefined) {

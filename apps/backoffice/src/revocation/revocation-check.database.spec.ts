@@ -12,6 +12,8 @@ import type { StaffContext } from '../auth/staff-context';
 import { ApplicationEntity } from '../database/entities/application.entity';
 import { ApplicationIdentityEntity } from '../database/entities/application-identity.entity';
 import { RevocationCheckEntity } from '../database/entities/revocation-check.entity';
+import { FormCatalog } from '../forms/form-catalog';
+import { RecordsService } from '../records/records.service';
 import { RevocationCheckService } from './revocation-check.service';
 
 /** Answers by the certificate's bytes: a revoked list, a list that makes the source throw, good otherwise. */
@@ -73,10 +75,11 @@ describe('現況確認 (database)', () => {
     dir = mkdtempSync(join(tmpdir(), 'revocation-check-'));
     ({ db } = await archiveTestDatabase('revocation_check', dir));
     source = new FakeRevocationSource();
+    const blobs = new FileBlobStore(join(dir, 'blobs'));
     sut = new RevocationCheckService(
       db,
       source,
-      new ApplicationsService(db, new FileBlobStore(join(dir, 'blobs'))),
+      new ApplicationsService(db, blobs, new RecordsService(db, blobs, new FormCatalog([], []))),
     );
   });
 

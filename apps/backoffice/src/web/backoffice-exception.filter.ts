@@ -11,10 +11,12 @@ import { ApplicationError, ApplicationErrorCode } from '../applications/applicat
 import { AuthError, AuthErrorCode } from '../auth/auth.error';
 import { SearchError } from '../search/search-filter';
 import { StaffAdminError, StaffAdminErrorCode } from '../staff/staff-admin.error';
+import { RecordError, RecordErrorCode } from '../records/record.error';
 import {
   applicationErrorMessage,
   authErrorMessage,
   searchErrorMessage,
+  recordErrorMessage,
   staffAdminErrorMessage,
 } from './error-messages';
 import {
@@ -90,6 +92,15 @@ export class BackofficeExceptionFilter implements ExceptionFilter {
     } else if (exception instanceof SearchError) {
       status = 400;
       message = searchErrorMessage(exception.code);
+    } else if (exception instanceof RecordError) {
+      status =
+        exception.code === RecordErrorCode.NotFound ||
+        exception.code === RecordErrorCode.FileNotFound
+          ? 404
+          : exception.code === RecordErrorCode.NotPermitted
+            ? 403
+            : 409;
+      message = recordErrorMessage(exception.code);
     } else if (exception instanceof AuthError) {
       status = 400;
       message = authErrorMessage(exception.code);

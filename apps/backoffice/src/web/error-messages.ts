@@ -6,6 +6,7 @@ import { StaffAdminErrorCode } from '../staff/staff-admin.error';
 import { MAX_DISPLAY_NAME_LENGTH } from '../staff/staff-admin.service';
 import { MAX_TOTP_ATTEMPTS, MIN_PASSWORD_LENGTH } from '../auth/auth.service';
 import { SearchErrorCode } from '../search/search-filter';
+import { RecordErrorCode } from '../records/record.error';
 
 /** Staff-facing messages; the exhaustive switch makes a new code without a message a compile error. */
 export function applicationErrorMessage(code: ApplicationErrorCode): LocalizedText {
@@ -231,6 +232,30 @@ export function searchErrorMessage(code: SearchErrorCode): LocalizedText {
       return {
         ja: '検索条件の指定が正しくありません。検索画面から指定し直してください。',
         en: 'The search is not valid. Search again from the form.',
+      };
+  }
+}
+
+export function recordErrorMessage(code: RecordErrorCode): LocalizedText {
+  switch (code) {
+    case RecordErrorCode.NotFound:
+      return { ja: '記録が見つかりません。', en: 'Record not found.' };
+    case RecordErrorCode.FileNotFound:
+      return { ja: '記録のファイルが見つかりません。', en: 'Record file not found.' };
+    case RecordErrorCode.FormUnknown:
+      return {
+        ja: 'この申請の様式定義が読み込まれていないため、保存期間が分からず記録を作成できません。情報政策課に様式定義の確認を依頼してください。状態は変更していません。',
+        en: "This application's form definition is not loaded, so its retention period is unknown and no record can be made. Ask the IT department to check the form definition. The status was not changed.",
+      };
+    case RecordErrorCode.UnderRetention:
+      return {
+        ja: 'この記録はまだ保存期間中のため廃棄できません。保存期間満了日の翌日（4月1日）以降に廃棄できます。何も変更していません。',
+        en: 'This record is still within its retention period and cannot be disposed of. It can be disposed of from the day after the retention end (April 1). Nothing was changed.',
+      };
+    case RecordErrorCode.NotPermitted:
+      return {
+        ja: '記録の廃棄は管理者だけが承認できます。',
+        en: 'Only an administrator can approve the disposal of records.',
       };
   }
 }

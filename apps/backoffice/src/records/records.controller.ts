@@ -1,0 +1,104 @@
+import {
+  Controller,
+  Get,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Render,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { StaffContext } from '../auth/staff-context';
+import { contentDisposition } from '../applications/applications.controller';
+import { StaffService } from '../staff/staff.service';
+import { CurrentStaff, SessionGuard } from '../web/session.guard';
+import {
+  canDisposeRecords,
+  canReadRecords,
+  RecordDisposalService,
+} from './record-disposal.service';
+import { RecordError, RecordErrorCode } from './record.error';
+import { RecordsService } from './records.service';
+import { toDisposalView } from './to-record-view.mapper';
+
+/** Record files (閲覧者 and up) and the disposal page (管理者), issue 5 §8. */
+@Controller()
+@UseGuards(SessionGuard)
+export class RecordsController {
+  constructor(
+    @Inject(RecordsService) private readonly records: RecordsService,
+    @Inject(RecordDisposalService) private readonly disposal: RecordDisposalService,
+    @Inject(StaffService) private readonly staffService: StaffService,
+  ) {}
+
+  /** One file of the application's record package: ?name=rendition.pdf, attachments/<name>, … */
+  @Get('applications/:id/record/file')
+  async file(
+    @CurrentStaff() staff: StaffContext,
+    @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
+    @Query('name') name: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    if (!canReadRecords(staff)) {
+      throw new RecordError(RecordErrorCode.FileNotFound, 'this role does not read records');
+    }
+    const { file, bytes } = await this.records.file(
+      staff,
+      id,
+      typeof name === 'string' ? name : '',
+    );
+    // always a download (a resident chose the attachments' bytes); the SHA-256 lets the reader check it
+    await reply
+      .header('content-type', file.mediaType)
+      .header('content-disposition', contentDisposition(file.name.split('/').pop() ?? file.name))
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'private, no-store')
+      .header('x-record-file-sha256', file.sha256)
+      .send(bytes);
+  }
+
+  @Get('records/disposal')
+  @Render('records/disposal')
+  async disposalPage(@CurrentStaff() staff: StaffContext, @Query('disposed') disposed?: string) {
+    this.mustDispose(staff);
+    const now = new Date();
+    const [due, done] = await Promise.all([
+      this.disposal.listPastRetention(staff.municipalityCode, now),
+      this.disposal.listDisposals(staff.municipalityCode),
+    ]);
+    return {
+      ...(await this.frame(staff)),
+      ...toDisposalView(due, done, now),
+      disposedReceipt: typeof disposed === 'string' ? disposed : '',
+    };
+  }
+
+  @Post('records/:recordId/disposal')
+  async approve(
+    @CurrentStaff() staff: StaffContext,
+    @Param('recordId', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) recordId: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const tombstone = await this.disposal.approve(staff, recordId);
+    await reply.redirect(
+      `/records/disposal?disposed=${encodeURIComponent(tombstone.receiptNumber)}`,
+      303,
+    );
+  }
+
+  private mustDispose(staff: StaffContext): void {
+    if (!canDisposeRecords(staff)) {
+      throw new RecordError(RecordErrorCode.NotPermitted, 'only an admin approves disposals');
+    }
+  }
+
+  private async frame(staff: StaffContext) {
+    return {
+      staff: { displayName: staff.displayName, loginId: staff.loginId, role: staff.role },
+      municipality: await this.staffService.municipalityName(staff.municipalityCode),
+    };
+  }
+}
