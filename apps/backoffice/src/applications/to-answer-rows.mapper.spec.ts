@@ -83,7 +83,13 @@ describe('toAnswerSections', () => {
       { label: { ja: '希望日' }, text: { ja: '月曜、火曜', en: 'Monday, Tuesday' } },
     ]);
     expect(sut[1].rows[0].files).toEqual([
-      { attachmentId: 'att-1', name: '書類.pdf', size: 10, type: 'application/pdf' },
+      {
+        attachmentId: 'att-1',
+        name: '書類.pdf',
+        size: 10,
+        type: 'application/pdf',
+        sha256: 'a'.repeat(64),
+      },
     ]);
   });
 
