@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -25,8 +25,8 @@ const RETURN_MESSAGE = '電話番号につながりませんでした。正し�
 /**
  * Issue 5 §10: a reviewer's day in chromium (1280×800), the resident in a second page. The reviewer logs in,
  * filters, opens an application, comments, returns it to the resident; the resident reads the message on the status
- * page and sends a corrected application; it arrives linked, and the reviewer accepts it. axe-core on every page of
- * both sites.
+ * page and sends a corrected application; it arrives linked, the reviewer accepts it and exports the day's 完了 as
+ * CSV. axe-core on every page of both sites.
  */
 describe("a reviewer's day", () => {
   let portal: NestFastifyApplication;
@@ -136,7 +136,7 @@ describe("a reviewer's day", () => {
       1,
     );
 
-    // filter: 受付 only
+    // filter: 受付 only, then the applicant's family name
     await staff('list-received', () =>
       staffPage
         .getByRole('navigation', { name: '状態で絞り込み' })
@@ -145,6 +145,14 @@ describe("a reviewer's day", () => {
     );
     expect(new URL(staffPage.url()).searchParams.get('status')).toBe('received');
     await expect(staffPage.locator('tbody tr').count()).resolves.toBe(2);
+    await staffPage.getByLabel('申請者氏名（漢字・カナ）').fill('山田');
+    await staff('list-searched', () =>
+      staffPage.getByRole('button', { name: '検索', exact: true }).click(),
+    );
+    await expect(staffPage.locator('tbody tr').count()).resolves.toBe(1);
+    await expect(staffPage.locator('tbody tr').textContent()).resolves.toContain(
+      first.receiptNumber,
+    );
 
     // open, take it, comment
     await staff('detail', () => staffPage.getByRole('link', { name: first.receiptNumber }).click());
@@ -239,6 +247,23 @@ describe("a reviewer's day", () => {
     await expect(staffPage.locator('.status').first().textContent()).resolves.toBe('完了');
     await staff('original', () => staffPage.locator('#corrects a').click());
     await expect(staffPage.locator('#corrected-by').textContent()).resolves.toContain(correction);
+
+    // the end of the day: the form's 完了 as CSV (UTF-8 with BOM for Excel, one column per form field)
+    await staff('list-completed', () =>
+      staffPage.goto(`${staffBase}/applications?status=completed&form=test-permit`),
+    );
+    const [download] = await Promise.all([
+      staffPage.waitForEvent('download'),
+      staffPage.getByRole('link', { name: 'この条件の一覧をCSVでダウンロード' }).click(),
+    ]);
+    const csvPath = join(dir, 'export.csv');
+    await download.saveAs(csvPath);
+    const csv = readFileSync(csvPath);
+    expect(csv.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const lines = csv.toString('utf8').slice(1).trim().split(/\r\n/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(correction);
+    expect(lines[1]).toContain('03-5555-0101');
     await pull();
     await resident('status-completed', () => residentPage.goto(`${portalBase}${correctionPath}`));
     await expect(residentPage.locator('.status').textContent()).resolves.toBe('完了');
