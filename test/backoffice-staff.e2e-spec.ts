@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
+import { ArchiveConnectorsService } from '../apps/backoffice/src/archive/archive-connectors.service';
 import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
 import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
@@ -501,6 +502,16 @@ describe('back office: municipalities, staff accounts and TOTP over HTTP', () =>
       ]),
     );
     const demoAdmin = String((await user('admin'))!.id);
+    // an archive connector of the demo municipality: its id, not a made-up one, is tried on the connector routes
+    const connector = await app.get(ArchiveConnectorsService).save(DEMO, {
+      name: 'まどぐち市 文書庫',
+      kind: 'folder',
+      format: 'directory',
+      formIds: [],
+      maxAttempts: '5',
+      isEnabled: 'on',
+      path: join(dir, 'archive'),
+    });
     const valueOf = (path: string, param: string): string => {
       if (param === 'attachmentId') {
         return demoAttachmentId;
@@ -508,8 +519,12 @@ describe('back office: municipalities, staff accounts and TOTP over HTTP', () =>
       if (path.startsWith('/admin/staff/')) {
         return demoAdmin;
       }
+      if (path.startsWith('/admin/archive/connectors/')) {
+        return connector.id;
+      }
       return demoApplicationId;
     };
+    const connectorsBefore = await db.query('SELECT * FROM archive_connector');
     const before = await db.query('SELECT * FROM application');
     // the demo municipality's own staff reach the application (the ids are right)
     await operator.agent.get(`/applications/${demoApplicationId}`).expect(200);
@@ -531,5 +546,6 @@ describe('back office: municipalities, staff accounts and TOTP over HTTP', () =>
     }
     expect(results).toEqual(results.map((r) => r.replace(/→ \d+$/, '→ 404')));
     expect(await db.query('SELECT * FROM application')).toEqual(before);
+    expect(await db.query('SELECT * FROM archive_connector')).toEqual(connectorsBefore);
   });
 });
