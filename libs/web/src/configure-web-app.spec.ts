@@ -113,6 +113,31 @@ describe('configureWebApp', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it("sends exactly helmet's security headers, on pages, assets and 404s alike", async () => {
+    const expected = {
+      'content-security-policy':
+        "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data:;font-src 'self';" +
+        "connect-src 'self';form-action 'self';frame-ancestors 'none';base-uri 'none';object-src 'none'",
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'origin-agent-cluster': '?1',
+      'referrer-policy': 'same-origin',
+      'x-content-type-options': 'nosniff',
+      'x-dns-prefetch-control': 'off',
+      'x-download-options': 'noopen',
+      'x-frame-options': 'SAMEORIGIN',
+      'x-permitted-cross-domain-policies': 'none',
+      'x-xss-protection': '0',
+    };
+    for (const path of ['/page', '/assets/app.js', '/no-such-page']) {
+      const res = await request(sut.getHttpServer()).get(path);
+      expect(res.headers).toMatchObject(expected);
+      // not in development (isProduction: false)
+      expect(res.headers['strict-transport-security']).toBeUndefined();
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
   it('refuses a POST without a CSRF token and accepts one with the token of its form', async () => {
     const server = sut.getHttpServer();
     await request(server).post('/submit').type('form').send({ name: 'a' }).expect(403);
