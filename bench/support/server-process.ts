@@ -8,12 +8,13 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts a Node server as its own process and resolves once it prints "listening on <url>". */
+/** Starts a Node server as its own process and resolves once it prints "listening on <url>" (or `ready`). */
 export async function startServer(
   name: string,
   script: string,
   env: Record<string, string>,
   nodeArgs: string[] = [],
+  ready = /listening on (https?:\/\/\S+)/,
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { ...process.env, ...env },
@@ -22,12 +23,12 @@ export async function startServer(
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`${name} did not start in 60 s:\n${log}`)),
-      60_000,
+      () => reject(new Error(`${name} did not start in 180 s:\n${log}`)),
+      180_000,
     );
     const onData = (chunk: Buffer): void => {
       log += chunk.toString();
-      const m = /listening on (https?:\/\/\S+)/.exec(log);
+      const m = ready.exec(log);
       if (m) {
         clearTimeout(timer);
         resolve(m[1].replace('[::1]', '127.0.0.1'));
