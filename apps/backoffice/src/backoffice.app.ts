@@ -109,6 +109,10 @@ export async function createBackofficeApp(
     if (password) {
       (options.announceFirstAdmin ?? printFirstAdmin)('admin', password);
     }
+    const platformAdmin = await staff.ensurePlatformAdmin();
+    if (platformAdmin) {
+      logger.log(`${platformAdmin} is now the platform administrator (adds municipalities)`);
+    }
     if (!options.isWorkerManual) {
       app.get(PullWorker).start();
       app.get(RevocationRecheckScheduler).start();

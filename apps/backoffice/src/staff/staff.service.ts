@@ -29,6 +29,26 @@ export class StaffService {
     }
   }
 
+  /**
+   * An install from before platform administrators existed has none: the oldest active 管理者 becomes one, so that
+   * someone can add municipalities. Returns their login id when it did.
+   */
+  async ensurePlatformAdmin(): Promise<string | undefined> {
+    const users = this.db.getRepository(StaffUserEntity);
+    if (await users.existsBy({ isPlatformAdmin: true })) {
+      return undefined;
+    }
+    const oldest = await users.findOne({
+      where: { role: 'admin', isDisabled: false },
+      order: { createdAt: 'ASC', loginId: 'ASC' },
+    });
+    if (!oldest) {
+      return undefined;
+    }
+    await users.update(oldest.id, { isPlatformAdmin: true });
+    return oldest.loginId;
+  }
+
   async municipalityName(code: string): Promise<{ ja: string; en?: string }> {
     const m = await this.db.getRepository(MunicipalityEntity).findOneBy({ code });
     return m ? { ja: m.nameJa, ...(m.nameEn ? { en: m.nameEn } : {}) } : { ja: code };
