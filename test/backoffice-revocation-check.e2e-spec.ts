@@ -102,6 +102,8 @@ describe('現況確認: the signing certificate’s revocation asked again from 
         role,
         municipalityCode,
         mustChangePassword: false,
+        // the test forms' department (担当課)
+        departments: role === 'reviewer' ? ['テスト課'] : [],
       });
     }
     reviewer = await loggedIn('reviewer');
@@ -216,7 +218,8 @@ describe('現況確認: the signing certificate’s revocation asked again from 
     expect(await page(viewer, application.id)).not.toMatch(/>現況確認<\/button>/);
     const refused = await checkNow(viewer, application.id);
     expect(refused.status).toBe(403);
-    expect(refused.text).toContain('この申請の現況確認はできません');
+    // refused by the role guard (web/roles.ts) before the service is asked
+    expect(refused.text).toContain('あなたの役割では利用できません');
 
     const neighbour = await loggedIn('neighbour');
     // their own list page gives them a valid token; the application is still another municipality's

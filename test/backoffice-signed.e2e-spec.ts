@@ -86,6 +86,7 @@ describe('signed applications in the back office (issue 4 §7, §8)', () => {
       role: 'reviewer',
       municipalityCode: '990019',
       mustChangePassword: false,
+      departments: ['テスト課'],
     });
     staff = new StaffAgent((await backoffice.getUrl()).replace('[::1]', '127.0.0.1'));
     expect((await staff.login('reviewer', PASSWORD)).status).toBe(303);
@@ -222,6 +223,7 @@ describe('signed applications in the back office (issue 4 §7, §8)', () => {
       role: 'reviewer',
       municipalityCode: '990027',
       mustChangePassword: false,
+      departments: ['テスト課'],
     });
     const neighbour = new StaffAgent((await backoffice.getUrl()).replace('[::1]', '127.0.0.1'));
     await neighbour.login('neighbour', PASSWORD);

@@ -237,6 +237,7 @@ describe('back office pull worker against a portal over HTTP', () => {
       role: 'reviewer',
       municipalityCode: '990019',
       mustChangePassword: false,
+      departments: ['環境政策課'],
     });
     const ctx = staffContextOf(staff, '');
     const detail = await app.get(ApplicationsService).detail(ctx, stored[0].id);
@@ -324,6 +325,7 @@ describe('back office pull worker against a portal over HTTP', () => {
       role: 'reviewer',
       municipalityCode: '990019',
       mustChangePassword: false,
+      departments: ['環境政策課'],
     });
     const staff = staffContextOf(user, '');
     const service = app.get(ApplicationsService);

@@ -70,6 +70,7 @@ describe('platform: portal → back office → portal', () => {
       role: 'reviewer',
       municipalityCode: '990019',
       mustChangePassword: false,
+      departments: ['テスト課'],
     });
   });
 

@@ -245,6 +245,7 @@ describe('zone-boundary transfer under SIGKILL', () => {
         role: 'reviewer',
         municipalityCode: '990019',
         mustChangePassword: false,
+        departments: ['テスト課'],
       });
     } finally {
       await staffDb.destroy();

@@ -96,6 +96,7 @@ describe('workflow: 差戻し → corrected application → linked → 完了', 
       role: 'reviewer',
       municipalityCode: '990019',
       mustChangePassword: false,
+      departments: ['テスト課'],
     });
     staff = new StaffAgent(backofficeUrl);
     expect((await staff.login('reviewer', PASSWORD)).status).toBe(303);

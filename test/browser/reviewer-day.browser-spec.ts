@@ -77,6 +77,7 @@ describe("a reviewer's day", () => {
       role: 'reviewer',
       municipalityCode: '990019',
       mustChangePassword: false,
+      departments: ['テスト課'],
     });
     context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
       executablePath: CHROMIUM_PATH,

@@ -101,6 +101,7 @@ describe('card-face reading and signing from a PC, the card app run against the 
       role: 'reviewer',
       municipalityCode: '990019',
       mustChangePassword: false,
+      departments: ['テスト課'],
     });
     context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
       executablePath: CHROMIUM_PATH,

@@ -7,6 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { TransferClient } from '@madoguchi/transfer';
+import { APP_GUARD } from '@nestjs/core';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ApplicationsController } from './applications/applications.controller';
@@ -22,6 +23,7 @@ import {
 } from './archive/archive.providers';
 import { ArchiveFixityService } from './archive/archive-fixity.service';
 import { ArchiveWorker } from './archive/archive.worker';
+import { AuditLog } from './audit/audit-log';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { PasswordHasher } from './auth/password.hasher';
@@ -48,6 +50,7 @@ import { StaffAdminService } from './staff/staff-admin.service';
 import { RecordsService } from './records/records.service';
 import { RecordDisposalService } from './records/record-disposal.service';
 import { RecordsController } from './records/records.controller';
+import { RolesGuard } from './web/roles';
 import { SessionGuard } from './web/session.guard';
 
 export interface BackofficeModuleOptions {
@@ -217,6 +220,9 @@ export class AppModule {
           inject: [ArchiveFixityService],
         },
         SessionGuard,
+        // every route: a live session and a listed role (@Roles), or @Public (web/roles.ts)
+        { provide: APP_GUARD, useClass: RolesGuard },
+        AuditLog,
         Lifecycle,
       ],
     };

@@ -7,7 +7,6 @@ import {
   ParseUUIDPipe,
   Post,
   Query,
-  Redirect,
   Render,
   Res,
   UseGuards,
@@ -23,6 +22,7 @@ import { canReadRecords } from '../records/record-disposal.service';
 import { RecordsService } from '../records/records.service';
 import { toRecordView } from '../records/to-record-view.mapper';
 import { applicationErrorMessage } from '../web/error-messages';
+import { ALL_ROLES, Roles, homePathOf } from '../web/roles';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
 import { ArchiveOutboxService } from '../archive/archive-outbox.service';
 import { ApplicationError, ApplicationErrorCode } from './application.error';
@@ -54,12 +54,13 @@ export class ApplicationsController {
   ) {}
 
   @Get()
-  @Redirect('/applications', 303)
-  home() {
-    return undefined;
+  @Roles(...ALL_ROLES)
+  async home(@CurrentStaff() staff: StaffContext, @Res() reply: FastifyReply): Promise<void> {
+    await reply.redirect(homePathOf(staff.role), 303);
   }
 
   @Get('applications')
+  @Roles('admin', 'reviewer', 'viewer')
   async list(
     @CurrentStaff() staff: StaffContext,
     @Query() query: Record<string, unknown>,
@@ -80,6 +81,7 @@ export class ApplicationsController {
   }
 
   @Get('applications/:id')
+  @Roles('admin', 'reviewer', 'viewer')
   @Render('applications/detail')
   async detail(
     @CurrentStaff() staff: StaffContext,
@@ -96,6 +98,7 @@ export class ApplicationsController {
   }
 
   @Get('applications/:id/attachments/:attachmentId')
+  @Roles('admin', 'reviewer', 'viewer')
   async download(
     @CurrentStaff() staff: StaffContext,
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
@@ -113,6 +116,7 @@ export class ApplicationsController {
   }
 
   @Get('applications/:id/document.json')
+  @Roles('admin', 'reviewer', 'viewer')
   async signedDocument(
     @CurrentStaff() staff: StaffContext,
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
@@ -129,6 +133,7 @@ export class ApplicationsController {
   }
 
   @Get('applications/:id/signature.p7s')
+  @Roles('admin', 'reviewer', 'viewer')
   async signatureFile(
     @CurrentStaff() staff: StaffContext,
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
@@ -145,6 +150,7 @@ export class ApplicationsController {
   }
 
   @Post('applications/:id/status')
+  @Roles('admin', 'reviewer')
   async changeStatus(
     @CurrentStaff() staff: StaffContext,
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
@@ -181,6 +187,7 @@ export class ApplicationsController {
   }
 
   @Post('applications/:id/assignee')
+  @Roles('admin', 'reviewer')
   async assign(
     @CurrentStaff() staff: StaffContext,
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
@@ -196,6 +203,7 @@ export class ApplicationsController {
   }
 
   @Post('applications/:id/comments')
+  @Roles('admin', 'reviewer')
   async comment(
     @CurrentStaff() staff: StaffContext,
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,

@@ -1,6 +1,6 @@
 import type { BlobStore } from '@madoguchi/common';
 import { In, type DataSource } from 'typeorm';
-import type { StaffContext } from '../auth/staff-context';
+import { canOpenDepartment, type StaffContext } from '../auth/staff-context';
 import { ApplicationEntity } from '../database/entities/application.entity';
 import { ApplicationCommentEntity } from '../database/entities/application-comment.entity';
 import { ApplicationIdentityEntity } from '../database/entities/application-identity.entity';
@@ -49,7 +49,7 @@ export class ApplicationsService {
     private readonly blobs: BlobStore,
     private readonly records: RecordsService,
     /** the form definitions: an application's department comes from its form */
-    private readonly forms?: FormCatalog,
+    private readonly forms: FormCatalog,
   ) {}
 
   async detail(staff: StaffContext, id: string): Promise<ApplicationDetail> {
@@ -160,7 +160,7 @@ export class ApplicationsService {
   }
 
   departmentOf(application: ApplicationEntity): string | undefined {
-    return this.forms?.find(application.municipalityCode, application.formId)?.department.ja;
+    return this.forms.find(application.municipalityCode, application.formId)?.department.ja;
   }
 
   private ensureMayReview(staff: StaffContext, application: ApplicationEntity): void {
@@ -289,7 +289,8 @@ export class ApplicationsService {
     const application = await this.db
       .getRepository(ApplicationEntity)
       .findOneBy({ id, municipalityCode: staff.municipalityCode });
-    if (!application) {
+    // A reviewer's application of another 担当課 too (a guessed id learns nothing).
+    if (!application || !canOpenDepartment(staff, this.departmentOf(application))) {
       throw new ApplicationError(ApplicationErrorCode.NotFound, 'application not found');
     }
     return application;

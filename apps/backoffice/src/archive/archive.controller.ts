@@ -19,6 +19,7 @@ import { DataSource } from 'typeorm';
 import type { StaffContext } from '../auth/staff-context';
 import type { StaffRole } from '../database/entities/staff-user.entity';
 import { StaffService } from '../staff/staff.service';
+import { Roles } from '../web/roles';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
 import { ArchiveConnectorsService, type ConnectorInput } from './archive-connectors.service';
 import { ArchiveFixityService } from './archive-fixity.service';
@@ -58,6 +59,7 @@ export class ArchiveController {
   ) {}
 
   @Get('admin/archive')
+  @Roles('admin')
   @Render('archive/connectors')
   async page(@CurrentStaff() staff: StaffContext, @Query('saved') saved?: string) {
     allow(staff, 'admin');
@@ -65,6 +67,7 @@ export class ArchiveController {
   }
 
   @Post('admin/archive/connectors')
+  @Roles('admin')
   async create(
     @CurrentStaff() staff: StaffContext,
     @Body() input: ConnectorInput,
@@ -75,6 +78,7 @@ export class ArchiveController {
   }
 
   @Post('admin/archive/connectors/:id')
+  @Roles('admin')
   async update(
     @CurrentStaff() staff: StaffContext,
     @Param('id', uuid) id: string,
@@ -86,6 +90,7 @@ export class ArchiveController {
   }
 
   @Post('admin/archive/connectors/:id/test')
+  @Roles('admin')
   @HttpCode(200)
   async test(
     @CurrentStaff() staff: StaffContext,
@@ -102,6 +107,7 @@ export class ArchiveController {
 
   /** 固定性チェック now, for this municipality: re-reads every delivered package and lists the differences. */
   @Post('admin/archive/fixity')
+  @Roles('admin')
   @HttpCode(200)
   async runFixity(@CurrentStaff() staff: StaffContext, @Res() reply: FastifyReply): Promise<void> {
     allow(staff, 'admin');
@@ -120,6 +126,7 @@ export class ArchiveController {
   }
 
   @Get('archive/dead-letters')
+  @Roles('admin', 'reviewer')
   @Render('archive/dead-letters')
   async deadLetters(@CurrentStaff() staff: StaffContext, @Query('retried') retried?: string) {
     allow(staff, 'admin', 'reviewer');
@@ -136,6 +143,7 @@ export class ArchiveController {
   }
 
   @Post('archive/deliveries/:id/retry')
+  @Roles('admin', 'reviewer')
   async retry(
     @CurrentStaff() staff: StaffContext,
     @Param('id', uuid) id: string,
@@ -147,6 +155,7 @@ export class ArchiveController {
   }
 
   @Get('admin/archive/reconciliation.csv')
+  @Roles('admin')
   async reconciliationReport(
     @CurrentStaff() staff: StaffContext,
     @Res() reply: FastifyReply,

@@ -9,6 +9,7 @@ import {
   SessionGuard,
 } from '../web/session.guard';
 import { authErrorMessage } from '../web/error-messages';
+import { ALL_ROLES, Public, Roles, homePathOf } from '../web/roles';
 import { BACKOFFICE_CONFIG } from '../backoffice.tokens';
 import type { BackofficeConfig } from '../config/backoffice.config';
 import { AuthError } from './auth.error';
@@ -38,12 +39,14 @@ export class AuthController {
   ) {}
 
   @Get('login')
+  @Public()
   @Render('login')
   loginPage() {
     return { loginId: '' };
   }
 
   @Post('login')
+  @Public()
   async login(@Body() form: LoginForm, @Res() reply: FastifyReply): Promise<void> {
     const loginId = text(form.loginId).slice(0, 64);
     try {
@@ -61,7 +64,7 @@ export class AuthController {
           ? '/login/totp'
           : staff.mustChangePassword
             ? '/password'
-            : '/applications';
+            : homePathOf(staff.role);
       await reply.redirect(next, 303);
     } catch (e) {
       if (!(e instanceof AuthError)) {
@@ -73,6 +76,7 @@ export class AuthController {
 
   @Post('logout')
   @UseGuards(SessionGuard)
+  @Roles(...ALL_ROLES)
   @AllowPendingPassword()
   @AllowPendingFactor()
   @AllowTotpEnrolment()
@@ -83,6 +87,7 @@ export class AuthController {
 
   @Get('password')
   @UseGuards(SessionGuard)
+  @Roles(...ALL_ROLES)
   @AllowPendingPassword()
   @Render('password')
   passwordPage(@CurrentStaff() staff: StaffContext) {
@@ -91,6 +96,7 @@ export class AuthController {
 
   @Post('password')
   @UseGuards(SessionGuard)
+  @Roles(...ALL_ROLES)
   @AllowPendingPassword()
   async changePassword(
     @CurrentStaff() staff: StaffContext,
@@ -104,7 +110,7 @@ export class AuthController {
         text(form.next),
         text(form.confirmation),
       );
-      await reply.redirect('/applications?changed=password', 303);
+      await reply.redirect(`${homePathOf(staff.role)}?changed=password`, 303);
     } catch (e) {
       if (!(e instanceof AuthError)) {
         throw e;

@@ -7,6 +7,8 @@ export interface StaffContext {
   displayName: string;
   role: StaffRole;
   municipalityCode: string;
+  /** 担当課 (the `department.ja` of forms); limits what a reviewer may open and act on */
+  departments: string[];
   mustChangePassword: boolean;
   /** may add municipalities and their first 管理者 (/platform) */
   isPlatformAdmin: boolean;
@@ -35,6 +37,7 @@ export function staffContextOf(
     displayName: user.displayName,
     role: user.role,
     municipalityCode: user.municipalityCode,
+    departments: user.departments,
     mustChangePassword: user.mustChangePassword,
     isPlatformAdmin: user.isPlatformAdmin,
     pendingFactor: session.pendingFactor,
@@ -46,4 +49,16 @@ export function staffContextOf(
 
 export function canChangeStatus(staff: StaffContext): boolean {
   return staff.role === 'admin' || staff.role === 'reviewer';
+}
+
+/**
+ * Whether the staff member may open an application of a form of this department (undefined: the form is no longer
+ * in the catalog): a 審査者 only those of their 担当課. Which roles reach application pages at all is the role
+ * matrix's business (@Roles, web/roles.ts); what each may do there, mayReview's.
+ */
+export function canOpenDepartment(staff: StaffContext, department: string | undefined): boolean {
+  return (
+    staff.role !== 'reviewer' ||
+    (department !== undefined && staff.departments.includes(department))
+  );
 }

@@ -10,6 +10,7 @@ import {
   SESSION_COOKIE,
   SessionGuard,
 } from '../web/session.guard';
+import { ALL_ROLES, Roles } from '../web/roles';
 import { AuthError, AuthErrorCode } from './auth.error';
 import { AuthService } from './auth.service';
 import type { StaffContext } from './staff-context';
@@ -25,6 +26,7 @@ const codeOf = (form: CodeForm): string =>
 /** The TOTP step of a login, and enrolment of one's own authenticator app (issue 5 §9). */
 @Controller()
 @UseGuards(SessionGuard)
+@Roles(...ALL_ROLES)
 export class TwoFactorController {
   constructor(
     @Inject(AuthService) private readonly auth: AuthService,

@@ -22,6 +22,8 @@ import { Records1764500000000 } from '../migrations/1764500000000-Records';
 import { ArchiveDelivery1764600000000 } from '../migrations/1764600000000-ArchiveDelivery';
 import { RevocationCheck1764700000000 } from '../migrations/1764700000000-RevocationCheck';
 import { ApplicationSearch1764300000000 } from '../migrations/1764300000000-ApplicationSearch';
+import { StaffDepartmentsAuditLog1764100000000 } from '../migrations/1764100000000-StaffDepartmentsAuditLog';
+import { AuditChainHeadEntity, AuditLogEntity } from './entities/audit-log.entity';
 
 export const BACKOFFICE_ENTITIES = [
   MunicipalityEntity,
@@ -40,12 +42,15 @@ export const BACKOFFICE_ENTITIES = [
   RecordEntity,
   RecordFileEntity,
   RecordDisposalEntity,
+  AuditLogEntity,
+  AuditChainHeadEntity,
 ];
 
 /** In order; a committed migration is never edited (STYLE.md). */
 export const BACKOFFICE_MIGRATIONS = [
   InitialSchema1763900000000,
   ApplicationIdentity1764000000000,
+  StaffDepartmentsAuditLog1764100000000,
   StaffAccounts1764200000000,
   ApplicationSearch1764300000000,
   ReviewWorkflow1764400000000,

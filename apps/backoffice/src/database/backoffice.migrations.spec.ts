@@ -15,6 +15,8 @@ const TABLES = [
   'archive_connector',
   'archive_delivery',
   'attachment',
+  'audit_chain_head',
+  'audit_log',
   'municipality',
   'record',
   'record_disposal',

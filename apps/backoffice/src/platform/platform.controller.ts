@@ -5,6 +5,7 @@ import { StaffAdminError, StaffAdminErrorCode } from '../staff/staff-admin.error
 import { StaffService } from '../staff/staff.service';
 import { staffFrame } from '../staff/to-staff-view.mapper';
 import { staffAdminErrorMessage } from '../web/error-messages';
+import { ALL_ROLES, Roles } from '../web/roles';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
 import { PlatformService } from './platform.service';
 
@@ -21,6 +22,8 @@ const typed = (v: unknown): string => (typeof v === 'string' ? v.slice(0, 200) :
 /** The platform administrator's page: the municipalities of this install, and adding one (issue 5 §1). */
 @Controller('platform')
 @UseGuards(SessionGuard)
+// any role: PlatformService lets only a platform administrator (isPlatformAdmin) in
+@Roles(...ALL_ROLES)
 export class PlatformController {
   constructor(
     @Inject(PlatformService) private readonly platform: PlatformService,

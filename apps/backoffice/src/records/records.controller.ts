@@ -14,6 +14,7 @@ import type { FastifyReply } from 'fastify';
 import type { StaffContext } from '../auth/staff-context';
 import { contentDisposition } from '../applications/applications.controller';
 import { StaffService } from '../staff/staff.service';
+import { Roles } from '../web/roles';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
 import {
   canDisposeRecords,
@@ -36,6 +37,7 @@ export class RecordsController {
 
   /** One file of the application's record package: ?name=rendition.pdf, attachments/<name>, … */
   @Get('applications/:id/record/file')
+  @Roles('admin', 'reviewer', 'viewer')
   async file(
     @CurrentStaff() staff: StaffContext,
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
@@ -61,6 +63,7 @@ export class RecordsController {
   }
 
   @Get('records/disposal')
+  @Roles('admin')
   @Render('records/disposal')
   async disposalPage(@CurrentStaff() staff: StaffContext, @Query('disposed') disposed?: string) {
     this.mustDispose(staff);
@@ -77,6 +80,7 @@ export class RecordsController {
   }
 
   @Post('records/:recordId/disposal')
+  @Roles('admin')
   async approve(
     @CurrentStaff() staff: StaffContext,
     @Param('recordId', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) recordId: string,

@@ -1,6 +1,7 @@
 import { Controller, Inject, Param, ParseUUIDPipe, Post, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { StaffContext } from '../auth/staff-context';
+import { Roles } from '../web/roles';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
 import { RevocationCheckService } from './revocation-check.service';
 
@@ -11,6 +12,7 @@ export class RevocationCheckController {
   constructor(@Inject(RevocationCheckService) private readonly checks: RevocationCheckService) {}
 
   @Post('applications/:id/revocation-check')
+  @Roles('admin', 'reviewer')
   async check(
     @CurrentStaff() staff: StaffContext,
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,

@@ -55,6 +55,8 @@ function staff(role: StaffContext['role'], municipalityCode = '990019'): StaffCo
     displayName: role,
     role,
     municipalityCode,
+    // the department (担当課) of the test forms
+    departments: ['テスト課'],
     mustChangePassword: false,
     isPlatformAdmin: false,
     pendingFactor: null,
@@ -79,7 +81,12 @@ describe('現況確認 (database)', () => {
     sut = new RevocationCheckService(
       db,
       source,
-      new ApplicationsService(db, blobs, new RecordsService(db, blobs, new FormCatalog([], []))),
+      new ApplicationsService(
+        db,
+        blobs,
+        new RecordsService(db, blobs, new FormCatalog([], [])),
+        FormCatalog.load(join(__dirname, '../../../../test/fixtures/forms'), () => undefined),
+      ),
     );
   });
 

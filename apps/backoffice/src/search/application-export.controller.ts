@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { contentDisposition } from '../applications/applications.controller';
 import type { StaffContext } from '../auth/staff-context';
+import { Roles } from '../web/roles';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
 import { ApplicationSearchService } from './application-search.service';
 import { CsvExportService } from './csv-export.service';
@@ -18,6 +19,7 @@ export class ApplicationExportController {
 
   /** The list page's filter as CSV (the page cursor, if any, is ignored: the export is the whole list). */
   @Get('applications/export.csv')
+  @Roles('admin', 'reviewer', 'viewer')
   async export(
     @CurrentStaff() staff: StaffContext,
     @Query() query: Record<string, unknown>,

@@ -14,6 +14,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import type { StaffContext } from '../auth/staff-context';
 import { staffAdminErrorMessage } from '../web/error-messages';
+import { Roles } from '../web/roles';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
 import { StaffAdminError, StaffAdminErrorCode } from './staff-admin.error';
 import { StaffAdminService } from './staff-admin.service';
@@ -35,6 +36,7 @@ const typed = (v: unknown): string => (typeof v === 'string' ? v.slice(0, 200) :
 /** A 管理者's pages for the staff accounts of their municipality (issue 5 §9). */
 @Controller('admin')
 @UseGuards(SessionGuard)
+@Roles('admin')
 export class StaffAdminController {
   constructor(
     @Inject(StaffAdminService) private readonly admin: StaffAdminService,

@@ -66,6 +66,7 @@ export async function insertStaffAccount(
     passwordChangedAt: now,
     isPlatformAdmin: false,
     isDisabled: false,
+    departments: [],
     totpSecret: null,
     totpEnabledAt: null,
     totpLastStep: null,

@@ -62,6 +62,8 @@ export class StaffService {
     municipalityCode: string;
     mustChangePassword: boolean;
     isPlatformAdmin?: boolean;
+    /** 担当課 of a reviewer (the forms' `department.ja`); none by default */
+    departments?: string[];
   }): Promise<StaffUserEntity> {
     const now = new Date();
     const user: StaffUserEntity = {
@@ -72,6 +74,7 @@ export class StaffService {
       mustChangePassword: input.mustChangePassword,
       role: input.role,
       municipalityCode: input.municipalityCode,
+      departments: input.departments ?? [],
       failedLoginCount: 0,
       lockedUntil: null,
       createdAt: now,

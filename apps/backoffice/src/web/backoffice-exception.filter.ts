@@ -22,6 +22,7 @@ import {
 import {
   PasswordChangeRequired,
   SESSION_COOKIE,
+  type StaffRequest,
   SecondFactorRequired,
   TotpEnrolmentRequired,
 } from './session.guard';
@@ -102,7 +103,7 @@ export class BackofficeExceptionFilter implements ExceptionFilter {
             : 409;
       message = recordErrorMessage(exception.code);
     } else if (exception instanceof AuthError) {
-      status = 400;
+      status = exception.code === AuthErrorCode.RoleNotPermitted ? 403 : 400;
       message = authErrorMessage(exception.code);
     } else {
       status = statusOf(exception);
@@ -113,6 +114,12 @@ export class BackofficeExceptionFilter implements ExceptionFilter {
         );
       }
     }
-    await reply.code(status).view('error', { status, message });
+    // a logged-in staff member keeps the header (name, log out) on the error page too
+    const staff = host.switchToHttp().getRequest<StaffRequest>().staff;
+    await reply.code(status).view('error', {
+      status,
+      message,
+      ...(staff ? { staff: { displayName: staff.displayName, loginId: staff.loginId } } : {}),
+    });
   }
 }

@@ -42,10 +42,8 @@ export class SessionGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<StaffRequest>();
-    const raw = req.cookies[SESSION_COOKIE];
-    const unsigned = raw ? req.unsignCookie(raw) : undefined;
-    const staff =
-      unsigned?.valid && unsigned.value ? await this.auth.authenticate(unsigned.value) : undefined;
+    // the global RolesGuard ran this guard first for this request: no second session lookup
+    const staff = req.staff ?? (await this.staffOf(req));
     if (!staff) {
       throw new AuthError(AuthErrorCode.NotLoggedIn, 'not logged in');
     }
@@ -66,6 +64,12 @@ export class SessionGuard implements CanActivate {
     }
     req.staff = staff;
     return true;
+  }
+
+  private async staffOf(req: StaffRequest): Promise<StaffContext | undefined> {
+    const raw = req.cookies[SESSION_COOKIE];
+    const unsigned = raw ? req.unsignCookie(raw) : undefined;
+    return unsigned?.valid && unsigned.value ? this.auth.authenticate(unsigned.value) : undefined;
   }
 }
 

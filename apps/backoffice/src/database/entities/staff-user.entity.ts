@@ -31,6 +31,10 @@ export class StaffUserEntity {
   @JoinColumn({ name: 'municipality_code' })
   municipality?: MunicipalityEntity;
 
+  /** 担当課: the `department.ja` of the forms whose applications a reviewer may open and act on */
+  @Column({ type: 'simple-json', default: '[]' })
+  departments!: string[];
+
   @Column({ name: 'failed_login_count', type: 'integer', default: 0 })
   failedLoginCount!: number;
 
