@@ -24,6 +24,7 @@ import { binary, submitSignedApplication, unescapeHtml } from './support/signed-
 import { HOLDER, startJlis } from './support/signing-env';
 import { StaffAgent } from './support/staff-agent';
 import { testDatabaseUrl } from './support/test-database';
+import { REPO_ROOT } from './support/app-process';
 
 jest.setTimeout(90_000);
 
@@ -55,6 +56,7 @@ describe('records of accepted applications (issue 5 §8)', () => {
   let backofficeUrl: string;
   let blobsDir: string;
   let db: DataSource;
+  let backofficeDbUrl: string;
   const agents: Record<string, StaffAgent> = {};
 
   beforeAll(async () => {
@@ -81,7 +83,7 @@ describe('records of accepted applications (issue 5 §8)', () => {
     portalUrl = (await portal.getUrl()).replace('[::1]', '127.0.0.1');
     const config = loadBackofficeConfig({
       NODE_ENV: 'test',
-      BACKOFFICE_DATABASE_URL: await testDatabaseUrl('records_backoffice', dir),
+      BACKOFFICE_DATABASE_URL: (backofficeDbUrl = await testDatabaseUrl('records_backoffice', dir)),
       BACKOFFICE_DATA_DIR: join(dir, 'backoffice'),
       PORTAL_TRANSFER_URL: portalUrl,
       BACKOFFICE_COOKIE_SECRET: 'r'.repeat(32),
@@ -473,6 +475,27 @@ describe('records of accepted applications (issue 5 §8)', () => {
         )
       ).status,
     ).toBe(404);
+    await expect(db.getRepository(RecordEntity).countBy({ id: record.id })).resolves.toBe(1);
+
+    // the disposal job (npm run backoffice:disposal) lists it for approval, and approves nothing itself
+    const cli = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'dist/apps/backoffice/src/cli/list-disposals.js'),
+        '--municipality',
+        '990019',
+      ],
+      {
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          BACKOFFICE_DATABASE_URL: backofficeDbUrl,
+          BACKOFFICE_DATA_DIR: join(dir, 'backoffice'),
+        },
+      },
+    );
+    expect(cli.status).toBe(3);
+    expect(cli.stdout.toString()).toContain(`990019 ${receiptNumber} test-permit 満了 2020-03-31`);
     await expect(db.getRepository(RecordEntity).countBy({ id: record.id })).resolves.toBe(1);
 
     const approved = await admin.post('/records/disposal', `/records/${record.id}/disposal`, {});
