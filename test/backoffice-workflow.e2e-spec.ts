@@ -66,6 +66,21 @@ describe('review workflow in the back office (assignment, comments, transitions 
     return { ...r, status_version: Number(r.status_version) };
   }
 
+  /** The audit log's entries about one application, oldest first. */
+  async function auditOf(id: string) {
+    const rows = await query<{ action: string; actor_id: string; detail: string }[]>(
+      'SELECT action, actor_id, detail FROM audit_log WHERE target_id = $1 ORDER BY seq',
+      [id],
+    );
+    return rows.map((r) => ({
+      action: r.action,
+      actor: r.actor_id,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }));
+  }
+  const changesOf = async (id: string) =>
+    (await auditOf(id)).filter((e) => e.action !== 'application.viewed');
+
   const count = async (table: string) =>
     Number((await query<{ n: string }[]>(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
 
@@ -97,6 +112,7 @@ describe('review workflow in the back office (assignment, comments, transitions 
       ['viewer', 'viewer', CODE],
       ['auditor', 'auditor', CODE],
       ['neighbour', 'reviewer', OTHER_CODE],
+      ['taxman', 'reviewer', CODE],
     ];
     for (const [loginId, role, code] of people) {
       await staff.createUser({
@@ -107,7 +123,7 @@ describe('review workflow in the back office (assignment, comments, transitions 
         municipalityCode: code,
         mustChangePassword: false,
         // 粗大ごみ収集申込's department (担当課)
-        departments: role === 'reviewer' ? ['環境政策課'] : [],
+        departments: role !== 'reviewer' ? [] : loginId === 'taxman' ? ['税務課'] : ['環境政策課'],
       });
       const [u] = await query<{ id: string }[]>('SELECT id FROM staff_user WHERE login_id = $1', [
         loginId,
@@ -153,6 +169,14 @@ describe('review workflow in the back office (assignment, comments, transitions 
 
       await as('boss').post(page, `${page}/assignee`, { assignee: '' });
       expect((await row(id)).assignee_id).toBeNull();
+      // every change of assignee is in the audit log, with who did it
+      expect(
+        (await changesOf(id)).map((e) => [e.action, e.actor, e.detail.from, e.detail.to]),
+      ).toEqual([
+        ['application.assigned', ids.get('rev1'), null, ids.get('rev1')],
+        ['application.assigned', ids.get('rev1'), ids.get('rev1'), ids.get('rev2')],
+        ['application.assigned', ids.get('boss'), ids.get('rev2'), null],
+      ]);
       const after = await as('viewer').agent.get('/applications').expect(200);
       expect(after.text.split('<tr>').find((tr) => tr.includes(`/applications/${id}"`))).toContain(
         '未割当',
@@ -163,10 +187,12 @@ describe('review workflow in the back office (assignment, comments, transitions 
       const id = await store(incoming());
       const page = `/applications/${id}`;
       await as('rev1').post(page, `${page}/assignee`, { assignee: 'me' });
+      const logged = (await changesOf(id)).length;
       for (const assignee of [
         ids.get('viewer')!,
         ids.get('auditor')!,
         ids.get('neighbour')!,
+        ids.get('taxman')!,
         randomUUID(),
         "' OR 1=1 --",
       ]) {
@@ -175,6 +201,7 @@ describe('review workflow in the back office (assignment, comments, transitions 
         expect(res.text).toContain('選んだ職員には割り当てられません');
         expect((await row(id)).assignee_id).toBe(ids.get('rev1'));
       }
+      expect(await changesOf(id)).toHaveLength(logged);
     });
 
     it('does not let a viewer or an auditor assign, even to themselves', async () => {
@@ -225,6 +252,12 @@ describe('review workflow in the back office (assignment, comments, transitions 
         { body: '了解です。', author_id: ids.get('boss') },
       ]);
       expect(await count('status_outbox')).toBe(outboxBefore);
+      const logged = await changesOf(id);
+      expect(logged.map((e) => [e.action, e.actor])).toEqual([
+        ['application.commented', ids.get('rev1')],
+        ['application.commented', ids.get('boss')],
+      ]);
+      expect(JSON.stringify(logged)).not.toContain('地図の場所');
     });
 
     it('refuses an empty or oversized comment with a clear message, keeping what was typed', async () => {
@@ -302,6 +335,21 @@ describe('review workflow in the back office (assignment, comments, transitions 
           ['in_review', 'completed', null],
         ]);
         expect(new Set(history.map((h) => h.changed_by))).toEqual(new Set([ids.get(who)]));
+        // the same transitions in the audit log, each with who and why
+        expect(
+          (await changesOf(id)).map((e) => [
+            e.action,
+            e.actor,
+            e.detail.from,
+            e.detail.to,
+            e.detail.reason,
+          ]),
+        ).toEqual([
+          ['application.status_changed', ids.get(who), 'received', 'in_review', undefined],
+          ['application.status_changed', ids.get(who), 'in_review', 'returned', steps[1][1]],
+          ['application.status_changed', ids.get(who), 'returned', 'in_review', undefined],
+          ['application.status_changed', ids.get(who), 'in_review', 'completed', undefined],
+        ]);
         const detail = await as('viewer').agent.get(page);
         expect(detail.text).toContain(steps[1][1]);
         expect(detail.text).toContain(`${who} さん`);
@@ -359,6 +407,7 @@ describe('review workflow in the back office (assignment, comments, transitions 
       expect(await row(id)).toMatchObject({ status: 'received', status_version: 0 });
       expect(await count('status_outbox')).toBe(outbox);
       expect(await count('status_change')).toBe(history);
+      expect(await changesOf(id)).toEqual([]);
 
       // ids that do not exist, are not UUIDs, or belong to another municipality answer like a missing page
       const theirs = await store(incoming(OTHER_CODE));
@@ -380,6 +429,32 @@ describe('review workflow in the back office (assignment, comments, transitions 
       expect(
         await query('SELECT id FROM application_comment WHERE application_id = $1', [theirs]),
       ).toEqual([]);
+    });
+
+    it('answers a reviewer of another department (担当課) like a missing application; nothing changes', async () => {
+      const id = await store(incoming());
+      const page = `/applications/${id}`;
+      await as('taxman').agent.get(page).expect(404);
+      for (const [action, body] of [
+        ['status', { status: 'in_review', version: '0' }],
+        ['assignee', { assignee: 'me' }],
+        ['comments', { body: '税務課から' }],
+      ] as const) {
+        const res = await as('taxman').post('/applications', `${page}/${action}`, body);
+        expect(res.status).toBe(404);
+      }
+      expect(await row(id)).toMatchObject({
+        status: 'received',
+        status_version: 0,
+        assignee_id: null,
+      });
+      expect(
+        await query('SELECT id FROM application_comment WHERE application_id = $1', [id]),
+      ).toEqual([]);
+      expect(await changesOf(id)).toEqual([]);
+      // and is never offered as its assignee
+      const detail = await as('rev1').agent.get(page);
+      expect(detail.text).not.toContain(`value="${ids.get('taxman')}"`);
     });
 
     it('lets two reviewers race: one wins, the other is told to reload', async () => {

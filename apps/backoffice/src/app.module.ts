@@ -163,8 +163,9 @@ export class AppModule {
             blobs: FileBlobStore,
             records: RecordsService,
             catalog: FormCatalog,
-          ) => new ApplicationsService(db, blobs, records, catalog),
-          inject: [DataSource, BLOB_STORE, RecordsService, FormCatalog],
+            audit: AuditLog,
+          ) => new ApplicationsService(db, blobs, records, catalog, audit),
+          inject: [DataSource, BLOB_STORE, RecordsService, FormCatalog, AuditLog],
         },
         {
           provide: ApplicationIntakeService,

@@ -1,6 +1,8 @@
 import type { BlobStore } from '@madoguchi/common';
 import { In, type DataSource } from 'typeorm';
 import { canOpenDepartment, type StaffContext } from '../auth/staff-context';
+import { AuditAction } from '../audit/audit-action';
+import type { AuditLog } from '../audit/audit-log';
 import { ApplicationEntity } from '../database/entities/application.entity';
 import { ApplicationCommentEntity } from '../database/entities/application-comment.entity';
 import { ApplicationIdentityEntity } from '../database/entities/application-identity.entity';
@@ -50,6 +52,8 @@ export class ApplicationsService {
     private readonly records: RecordsService,
     /** the form definitions: an application's department comes from its form */
     private readonly forms: FormCatalog,
+    /** every review action is appended to the audit log in its own transaction (issue 5 §7) */
+    private readonly audit?: AuditLog,
   ) {}
 
   async detail(staff: StaffContext, id: string): Promise<ApplicationDetail> {
@@ -130,9 +134,25 @@ export class ApplicationsService {
     if (assigneeId === staff.id && !mayReview(staff, this.departmentOf(application))) {
       throw new ApplicationError(ApplicationErrorCode.AssigneeNotEligible, 'cannot review');
     }
-    await this.db
-      .getRepository(ApplicationEntity)
-      .update({ id: application.id }, { assigneeId, updatedAt: new Date() });
+    await this.db.transaction(async (em) => {
+      await em.update(
+        ApplicationEntity,
+        { id: application.id },
+        { assigneeId, updatedAt: new Date() },
+      );
+      await this.audit?.append(em, {
+        actor: staff,
+        municipalityCode: staff.municipalityCode,
+        action: AuditAction.ApplicationAssigned,
+        targetType: 'application',
+        targetId: application.id,
+        detail: {
+          receiptNumber: application.receiptNumber,
+          from: application.assigneeId,
+          to: assigneeId,
+        },
+      });
+    });
     return { ...application, assigneeId };
   }
 
@@ -141,13 +161,26 @@ export class ApplicationsService {
     const application = await this.find(staff, id);
     this.ensureMayReview(staff, application);
     const text = checkComment(body);
-    const comment = this.db.getRepository(ApplicationCommentEntity).create({
-      applicationId: application.id,
-      authorId: staff.id,
-      body: text,
-      createdAt: new Date(),
+    return this.db.transaction(async (em) => {
+      const comment = await em.save(
+        em.create(ApplicationCommentEntity, {
+          applicationId: application.id,
+          authorId: staff.id,
+          body: text,
+          createdAt: new Date(),
+        }),
+      );
+      // the comment's text stays in its table; the log says who commented where and when
+      await this.audit?.append(em, {
+        actor: staff,
+        municipalityCode: staff.municipalityCode,
+        action: AuditAction.ApplicationCommented,
+        targetType: 'application',
+        targetId: application.id,
+        detail: { receiptNumber: application.receiptNumber, commentId: comment.id },
+      });
+      return comment;
     });
-    return this.db.getRepository(ApplicationCommentEntity).save(comment);
   }
 
   /** Display names of staff ids (history, comments, assignees); unknown ids are left out. */
@@ -279,6 +312,20 @@ export class ApplicationsService {
         version,
         changedAt: now,
         pushedAt: null,
+      });
+      await this.audit?.append(em, {
+        actor: staff,
+        municipalityCode: staff.municipalityCode,
+        action: AuditAction.ApplicationStatusChanged,
+        targetType: 'application',
+        targetId: application.id,
+        detail: {
+          receiptNumber: application.receiptNumber,
+          from: application.status,
+          to,
+          version,
+          ...(message ? { reason: message } : {}),
+        },
       });
     });
     return { ...application, status: to, statusVersion: version, updatedAt: now };

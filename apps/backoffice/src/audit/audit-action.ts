@@ -13,6 +13,8 @@ export const AuditAction = {
   SignedDocumentDownloaded: 'document.downloaded',
   SignatureDownloaded: 'signature.downloaded',
   ApplicationStatusChanged: 'application.status_changed',
+  ApplicationAssigned: 'application.assigned',
+  ApplicationCommented: 'application.commented',
   ApplicationReceived: 'application.received',
   ExportCsv: 'export.csv',
   StaffCreated: 'staff.created',
