@@ -17,6 +17,8 @@ import { RecordEntity } from '../apps/backoffice/src/database/entities/record.en
 import { RecordFileEntity } from '../apps/backoffice/src/database/entities/record-file.entity';
 import { RecordDisposalEntity } from '../apps/backoffice/src/database/entities/record-disposal.entity';
 import { RecordsService } from '../apps/backoffice/src/records/records.service';
+import { AuditLog } from '../apps/backoffice/src/audit/audit-log';
+import { AuditLogEntity } from '../apps/backoffice/src/database/entities/audit-log.entity';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { PullWorker } from '../apps/backoffice/src/transfer/pull.worker';
 import { pngBytes, submitTestPermit } from './factories/application.factory';
@@ -115,6 +117,7 @@ describe('records of accepted applications (issue 5 §8)', () => {
         role,
         municipalityCode: code,
         mustChangePassword: false,
+        departments: role === 'reviewer' ? ['テスト課'] : [],
       });
       agents[loginId] = new StaffAgent(backofficeUrl);
       expect((await agents[loginId].login(loginId, PASSWORD)).status).toBe(303);
@@ -519,6 +522,21 @@ describe('records of accepted applications (issue 5 §8)', () => {
       blobKeys: [],
     });
     expect(tombstone.filesDeletedAt).not.toBeNull();
+    // the audit log: the record's creation and its disposal, with what and who, in an intact chain
+    const audit = await db.getRepository(AuditLogEntity).find({
+      where: { targetType: 'record', targetId: record.id },
+      order: { seq: 'ASC' },
+    });
+    expect(audit.map((e) => [e.action, e.actorLoginId])).toEqual([
+      ['record.created', 'records-reviewer'],
+      ['record.disposed', 'records-admin'],
+    ]);
+    expect(JSON.parse(audit[1].detail)).toMatchObject({
+      receiptNumber,
+      packageSha256: record.packageSha256,
+      retentionEnd: '2020-03-31',
+    });
+    await expect(backoffice.get(AuditLog).verify(db)).resolves.toMatchObject({ isIntact: true });
     page = unescapeHtml((await admin.agent.get('/records/disposal?disposed=x')).text);
     expect(page).toContain(record.packageSha256);
     expect(page).not.toContain(`data-record="${record.id}"`);

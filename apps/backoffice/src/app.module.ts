@@ -134,9 +134,13 @@ export class AppModule {
         },
         {
           provide: RecordsService,
-          useFactory: (db: DataSource, blobs: FileBlobStore, catalog: FormCatalog) =>
-            new RecordsService(db, blobs, catalog),
-          inject: [DataSource, BLOB_STORE, FormCatalog],
+          useFactory: (
+            db: DataSource,
+            blobs: FileBlobStore,
+            catalog: FormCatalog,
+            audit: AuditLog,
+          ) => new RecordsService(db, blobs, catalog, audit),
+          inject: [DataSource, BLOB_STORE, FormCatalog, AuditLog],
         },
         {
           provide: ApplicationSearchService,
@@ -152,9 +156,9 @@ export class AppModule {
         },
         {
           provide: RecordDisposalService,
-          useFactory: (db: DataSource, blobs: FileBlobStore) =>
-            new RecordDisposalService(db, blobs),
-          inject: [DataSource, BLOB_STORE],
+          useFactory: (db: DataSource, blobs: FileBlobStore, audit: AuditLog) =>
+            new RecordDisposalService(db, blobs, audit),
+          inject: [DataSource, BLOB_STORE, AuditLog],
         },
         {
           provide: ApplicationsService,

@@ -1,6 +1,7 @@
 import { ConfigError, FileBlobStore } from '@madoguchi/common';
 import { formatJapaneseDate, todayInJapan } from '@madoguchi/forms';
 import { join } from 'node:path';
+import { AuditLog } from '../audit/audit-log';
 import { loadBackofficeConfig } from '../config/backoffice.config';
 import { openBackofficeDatabase } from '../database/backoffice.database';
 import { RecordDisposalService } from '../records/record-disposal.service';
@@ -21,7 +22,11 @@ async function main(): Promise<void> {
   const config = loadBackofficeConfig(process.env);
   const db = await openBackofficeDatabase(config.databaseUrl);
   try {
-    const sut = new RecordDisposalService(db, new FileBlobStore(join(config.dataDir, 'blobs')));
+    const sut = new RecordDisposalService(
+      db,
+      new FileBlobStore(join(config.dataDir, 'blobs')),
+      new AuditLog(),
+    );
     const finished = await sut.finishPending();
     const now = new Date();
     const due = await sut.listPastRetention(municipality, now);

@@ -2,27 +2,14 @@ import type { BlobStore } from '@madoguchi/common';
 import { todayInJapan } from '@madoguchi/forms';
 import { isPastRetention } from '@madoguchi/records';
 import { randomUUID } from 'node:crypto';
-import { IsNull, LessThan, type DataSource, type EntityManager } from 'typeorm';
+import { IsNull, LessThan, type DataSource } from 'typeorm';
+import { AuditAction } from '../audit/audit-action';
+import type { AuditLog } from '../audit/audit-log';
 import type { StaffContext } from '../auth/staff-context';
 import { RecordEntity } from '../database/entities/record.entity';
 import { RecordDisposalEntity } from '../database/entities/record-disposal.entity';
 import { RecordFileEntity } from '../database/entities/record-file.entity';
 import { RecordError, RecordErrorCode } from './record.error';
-
-/** Where disposals are written down besides the tombstone (the hash-chained audit log, issue 5 §7). */
-export interface DisposalAuditTrail {
-  append(
-    manager: EntityManager,
-    entry: {
-      actor: StaffContext;
-      municipalityCode: string;
-      action: string;
-      targetType?: string;
-      targetId?: string;
-      detail?: Record<string, unknown>;
-    },
-  ): Promise<unknown>;
-}
 
 export const DISPOSAL_LIST_LIMIT = 500;
 
@@ -43,7 +30,8 @@ export class RecordDisposalService {
   constructor(
     private readonly db: DataSource,
     private readonly blobs: BlobStore,
-    private readonly audit?: DisposalAuditTrail,
+    /** the hash-chained audit log (issue 5 §7): every disposal is appended in its transaction */
+    private readonly audit: AuditLog,
   ) {}
 
   /** Records past retention on `now` (Japan's date), oldest end first; all municipalities when code is null. */
@@ -120,10 +108,10 @@ export class RecordDisposalService {
         filesDeletedAt: null,
       };
       await em.insert(RecordDisposalEntity, row);
-      await this.audit?.append(em, {
+      await this.audit.append(em, {
         actor: staff,
         municipalityCode: record.municipalityCode,
-        action: 'record.disposed',
+        action: AuditAction.RecordDisposed,
         targetType: 'record',
         targetId: record.id,
         detail: {

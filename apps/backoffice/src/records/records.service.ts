@@ -4,6 +4,8 @@ import type { ApplicationStatus } from '@madoguchi/transfer';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AuditAction } from '../audit/audit-action';
+import type { AuditLog } from '../audit/audit-log';
 import type { StaffContext } from '../auth/staff-context';
 import { ApplicationEntity } from '../database/entities/application.entity';
 import { ApplicationIdentityEntity } from '../database/entities/application-identity.entity';
@@ -54,6 +56,8 @@ export class RecordsService {
     private readonly db: DataSource,
     private readonly blobs: BlobStore,
     private readonly forms: FormCatalog,
+    /** the hash-chained audit log: each record's creation is appended in the accepting transaction */
+    private readonly audit?: AuditLog,
   ) {}
 
   /** Registers a hook run in every record's creating transaction (h-archive: the outbox rows). */
@@ -87,6 +91,21 @@ export class RecordsService {
         for (const hook of this.hooks) {
           await hook(em, prepared.record, prepared.files);
         }
+        // last: on PostgreSQL the audit chain's head stays locked until the commit
+        await this.audit?.append(em, {
+          actor: change.staff,
+          municipalityCode: prepared.record.municipalityCode,
+          action: AuditAction.RecordCreated,
+          targetType: 'record',
+          targetId: prepared.record.id,
+          detail: {
+            applicationId: prepared.record.applicationId,
+            receiptNumber: prepared.record.receiptNumber,
+            packageSha256: prepared.record.packageSha256,
+            retentionEnd: prepared.record.retentionEnd,
+            files: prepared.files.length,
+          },
+        });
         return result;
       });
     } catch (e) {
