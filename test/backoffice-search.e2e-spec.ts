@@ -464,6 +464,53 @@ describe('back office search, lists and CSV export', () => {
     await db.query(`DELETE FROM application WHERE receipt_number = '20260401-70000001'`);
   });
 
+  it('shows and exports a reviewer only the departments (担当課) they are assigned to', async () => {
+    await app.get(StaffService).createUser({
+      loginId: 'shimin',
+      displayName: '市民課 審査者',
+      password: PASSWORD,
+      role: 'reviewer',
+      municipalityCode: HOME,
+      mustChangePassword: false,
+      departments: ['市民課'],
+    });
+    const shimin = new StaffAgent(baseUrl);
+    expect((await shimin.login('shimin', PASSWORD)).status).toBe(303);
+    const tenshutsu = ours
+      .filter((s) => s.formId === 'tenshutsu')
+      .map((s) => s.receipt)
+      .sort();
+    expect((await allPages(shimin, '')).sort()).toEqual(tenshutsu);
+    expect(tabCounts(await list(shimin, ''))['すべて']).toBe(tenshutsu.length);
+    expect(receipts(await list(shimin, 'receipt=20260401-00000001'))).toEqual([]); // a 粗大ごみ
+    const page = await list(shimin, '');
+    expect(page).not.toContain('環境政策課');
+    expect(page).not.toContain('value="sodai-gomi"');
+    expect(await list(shimin, `department=${encodeURIComponent('環境政策課')}`, 400)).toContain(
+      'あなたの担当ではありません',
+    );
+    await list(shimin, 'form=sodai-gomi', 400);
+    const csv = await shimin.agent.get('/applications/export.csv').expect(200);
+    const rows = parseCsv(csv.text.replace(/^\uFEFF/, '')).slice(1);
+    expect(rows.map((r) => r[0]).sort()).toEqual(tenshutsu);
+  });
+
+  it('records every export in the audit log with its filter and row count', async () => {
+    await reviewer.agent
+      .get('/applications/export.csv?form=tenshutsu&status=in_review')
+      .expect(200);
+    const entries = await db.query<
+      Array<{ action: string; actor_login_id: string; detail: string }>
+    >(
+      `SELECT action, actor_login_id, detail FROM audit_log WHERE action = 'export.csv' ORDER BY seq DESC`,
+    );
+    expect(entries[0].actor_login_id).toBe('reviewer');
+    expect(JSON.parse(entries[0].detail)).toEqual({
+      filter: { formId: 'tenshutsu', status: 'in_review' },
+      rows: ours.filter((s, i) => s.formId === 'tenshutsu' && i % 5 === 0).length,
+    });
+  });
+
   it('never shows or exports another municipality’s applications', async () => {
     const theirs = await allPages(neighbour, '');
     expect(theirs).toHaveLength(30);

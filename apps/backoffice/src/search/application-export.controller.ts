@@ -1,5 +1,8 @@
 import { Controller, Get, Inject, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { AuditAction } from '../audit/audit-action';
+import { AuditLog } from '../audit/audit-log';
 import { contentDisposition } from '../applications/applications.controller';
 import type { StaffContext } from '../auth/staff-context';
 import { Roles } from '../web/roles';
@@ -15,6 +18,8 @@ export class ApplicationExportController {
   constructor(
     @Inject(ApplicationSearchService) private readonly search: ApplicationSearchService,
     @Inject(CsvExportService) private readonly csv: CsvExportService,
+    @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(DataSource) private readonly db: DataSource,
   ) {}
 
   /** The list page's filter as CSV (the page cursor, if any, is ignored: the export is the whole list). */
@@ -32,7 +37,15 @@ export class ApplicationExportController {
     if (parsed.problems.length > 0) {
       throw new SearchError(parsed.problems[0], 'export filter not valid');
     }
-    const { stream } = await this.csv.open(staff, parsed.filter);
+    const { stream, rows } = await this.csv.open(staff, parsed.filter);
+    // recorded before the first byte leaves (issue 5 §6): who, which filter, how many rows it matched
+    await this.audit.append(this.db.manager, {
+      actor: staff,
+      municipalityCode: staff.municipalityCode,
+      action: AuditAction.ExportCsv,
+      targetType: 'application_list',
+      detail: { filter: { ...parsed.filter }, rows },
+    });
     const stamp = japanTime(new Date()).replace(/[-: ]/g, '').slice(0, 12);
     await reply
       .header('content-type', 'text/csv; charset=utf-8')
