@@ -548,4 +548,62 @@ describe('back office: municipalities, staff accounts and TOTP over HTTP', () =>
     expect(await db.query('SELECT * FROM application')).toEqual(before);
     expect(await db.query('SELECT * FROM archive_connector')).toEqual(connectorsBefore);
   });
+
+  it('assigns 担当課 from the forms of the municipality, and audits every staff change without a password', async () => {
+    const create = async (departments: string[]) =>
+      operator.agent
+        .post('/admin/staff')
+        .type('form')
+        .send(
+          [
+            ['loginId', 'demo.kankyo'],
+            ['displayName', '環境 花子'],
+            ['role', 'reviewer'],
+            ...departments.map((d) => ['departments', d]),
+          ]
+            .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+            .concat(`_csrf=${encodeURIComponent(await operator.csrf('/admin/staff/new'))}`)
+            .join('&'),
+        );
+    const page = await operator.agent.get('/admin/staff/new').expect(200);
+    expect(page.text).toContain('value="環境政策課"');
+    const before = await count('staff_user');
+    const unknown = await create(['環境政策課', '存在しない課']);
+    expect(unknown.status).toBe(400);
+    expect(unknown.text).toContain('担当課は、一覧にある課から選んでください');
+    expect(await count('staff_user')).toBe(before);
+    const created = await create(['環境政策課']);
+    expect(created.status).toBe(200);
+    const oneTime = oneTimePasswordOf(created.text);
+    const [row] = await db.query<{ departments: string }[]>(
+      `SELECT departments FROM staff_user WHERE login_id = 'demo.kankyo'`,
+    );
+    expect(JSON.parse(row.departments)).toEqual(['環境政策課']);
+
+    const entries = await db.query<{ action: string; actor_login_id: string; detail: string }[]>(
+      'SELECT action, actor_login_id, detail FROM audit_log ORDER BY seq',
+    );
+    const actions = entries.map((e) => `${e.actor_login_id} ${e.action}`);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'admin municipality.created',
+        'admin staff.created',
+        'chiyoda.admin staff.created',
+        'chiyoda.admin staff.updated',
+        'chiyoda.admin staff.disabled',
+        'chiyoda.admin staff.enabled',
+        'chiyoda.admin staff.password_reset',
+        'chiyoda.admin staff.totp_reset',
+        'chiyoda.admin municipality.settings_changed',
+        'chiyoda.admin totp.enrolled',
+        'chiyoda.sato totp.enrolled',
+      ]),
+    );
+    // refused changes left no entry: one staff.updated (viewer) + one (back to reviewer), not the refused demotion
+    expect(actions.filter((a) => a === 'chiyoda.admin staff.updated')).toHaveLength(2);
+    const all = JSON.stringify(entries);
+    for (const secret of [oneTime, chiyodaAdminPassword, reviewerPassword]) {
+      expect(all).not.toContain(secret);
+    }
+  });
 });

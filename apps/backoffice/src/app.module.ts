@@ -114,18 +114,20 @@ export class AppModule {
         },
         {
           provide: TwoFactorService,
-          useFactory: (db: DataSource) => new TwoFactorService(db),
-          inject: [DataSource],
+          useFactory: (db: DataSource, audit: AuditLog) => new TwoFactorService(db, audit),
+          inject: [DataSource, AuditLog],
         },
         {
           provide: StaffAdminService,
-          useFactory: (db: DataSource, h: PasswordHasher) => new StaffAdminService(db, h),
-          inject: [DataSource, PasswordHasher],
+          useFactory: (db: DataSource, h: PasswordHasher, audit: AuditLog) =>
+            new StaffAdminService(db, h, audit),
+          inject: [DataSource, PasswordHasher, AuditLog],
         },
         {
           provide: PlatformService,
-          useFactory: (db: DataSource, h: PasswordHasher) => new PlatformService(db, h),
-          inject: [DataSource, PasswordHasher],
+          useFactory: (db: DataSource, h: PasswordHasher, audit: AuditLog) =>
+            new PlatformService(db, h, audit),
+          inject: [DataSource, PasswordHasher, AuditLog],
         },
         {
           provide: StaffService,

@@ -8,6 +8,7 @@ import { AuthErrorCode } from './auth.error';
 import { AuthService, MAX_TOTP_ATTEMPTS } from './auth.service';
 import { PasswordHasher } from './password.hasher';
 import { TwoFactorService } from './two-factor.service';
+import { AuditLog } from '../audit/audit-log';
 
 /** Debian's oathtool computes the codes: an RFC 6238 implementation independent of otplib. */
 function oathtool(secret: string, at: Date): string {
@@ -27,7 +28,7 @@ describe('TOTP enrolment and login (SQLite, real migrations, codes from oathtool
     db = await openBackofficeDatabase('sqlite::memory:');
     now = new Date('2026-04-01T09:00:00Z');
     auth = new AuthService(db, hasher, () => now);
-    sut = new TwoFactorService(db, () => now);
+    sut = new TwoFactorService(db, new AuditLog(), () => now);
     const staff = new StaffService(db, hasher);
     await staff.ensureMunicipalities([{ code: '990019', name: { ja: 'まどぐち市（デモ）' } }]);
     await staff.createUser({

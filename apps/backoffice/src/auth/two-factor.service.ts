@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import { AuditAction } from '../audit/audit-action';
+import type { AuditLog } from '../audit/audit-log';
 import { StaffSessionEntity } from '../database/entities/staff-session.entity';
 import { StaffUserEntity } from '../database/entities/staff-user.entity';
 import { AuthError, AuthErrorCode } from './auth.error';
@@ -12,6 +14,7 @@ import { newTotpSecret, totpUri, verifyTotp } from './totp';
 export class TwoFactorService {
   constructor(
     private readonly db: DataSource,
+    private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -52,6 +55,13 @@ export class TwoFactorService {
         .from(StaffSessionEntity)
         .where('staff_user_id = :id AND id_hash <> :keep', { id: user.id, keep: staff.sessionHash })
         .execute();
+      await this.audit.append(em, {
+        actor: staff,
+        municipalityCode: staff.municipalityCode,
+        action: AuditAction.TotpEnrolled,
+        targetType: 'staff_user',
+        targetId: user.id,
+      });
     });
   }
 }

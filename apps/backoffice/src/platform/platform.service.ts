@@ -1,5 +1,7 @@
 import { isMunicipalityCode } from '@madoguchi/forms';
 import type { DataSource } from 'typeorm';
+import { AuditAction } from '../audit/audit-action';
+import type { AuditLog } from '../audit/audit-log';
 import type { PasswordHasher } from '../auth/password.hasher';
 import type { StaffContext } from '../auth/staff-context';
 import { MunicipalityEntity } from '../database/entities/municipality.entity';
@@ -26,6 +28,7 @@ export class PlatformService {
   constructor(
     private readonly db: DataSource,
     private readonly hasher: PasswordHasher,
+    private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -93,7 +96,7 @@ export class PlatformService {
         createdAt: this.now(),
       };
       await em.insert(MunicipalityEntity, municipality);
-      const { password } = await insertStaffAccount(
+      const { user, password } = await insertStaffAccount(
         em,
         this.hasher,
         {
@@ -104,6 +107,22 @@ export class PlatformService {
         },
         this.now(),
       );
+      await this.audit.append(em, {
+        actor: platformAdmin,
+        municipalityCode: code,
+        action: AuditAction.MunicipalityCreated,
+        targetType: 'municipality',
+        targetId: code,
+        detail: { nameJa, nameEn, adminLoginId },
+      });
+      await this.audit.append(em, {
+        actor: platformAdmin,
+        municipalityCode: code,
+        action: AuditAction.StaffCreated,
+        targetType: 'staff_user',
+        targetId: user.id,
+        detail: { loginId: adminLoginId, displayName: adminDisplayName, role: 'admin' },
+      });
       return { municipality, adminLoginId, password };
     });
   }

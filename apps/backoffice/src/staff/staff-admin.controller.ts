@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { StaffContext } from '../auth/staff-context';
+import { FormCatalog } from '../forms/form-catalog';
 import { staffAdminErrorMessage } from '../web/error-messages';
 import { Roles } from '../web/roles';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
@@ -25,6 +26,7 @@ interface StaffForm {
   loginId?: unknown;
   displayName?: unknown;
   role?: unknown;
+  departments?: unknown;
 }
 interface SettingForm {
   isTotpRequired?: unknown;
@@ -41,7 +43,19 @@ export class StaffAdminController {
   constructor(
     @Inject(StaffAdminService) private readonly admin: StaffAdminService,
     @Inject(StaffService) private readonly staffService: StaffService,
+    @Inject(FormCatalog) private readonly forms: FormCatalog,
   ) {}
+
+  /** The 担当課 of the municipality's forms: what a reviewer can be assigned to. */
+  private departmentsOf(staff: StaffContext): string[] {
+    const names = new Set(this.forms.formsOf(staff.municipalityCode).map((f) => f.department.ja));
+    return [...names].sort((a, b) => a.localeCompare(b, 'ja'));
+  }
+
+  private departmentChoices(staff: StaffContext, chosen: readonly string[]) {
+    const all = [...new Set([...this.departmentsOf(staff), ...chosen])];
+    return all.map((name, i) => ({ name, index: i, isChecked: chosen.includes(name) }));
+  }
 
   @Get('staff')
   @Render('admin/staff-list')
@@ -83,7 +97,7 @@ export class StaffAdminController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     try {
-      const { user, password } = await this.admin.create(staff, form);
+      const { user, password } = await this.admin.create(staff, form, this.departmentsOf(staff));
       await reply
         .code(200)
         .header('cache-control', 'no-store')
@@ -121,7 +135,14 @@ export class StaffAdminController {
     @Body() form: StaffForm,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await this.act(staff, id, reply, 'saved', () => this.admin.update(staff, id, form), form);
+    await this.act(
+      staff,
+      id,
+      reply,
+      'saved',
+      () => this.admin.update(staff, id, form, this.departmentsOf(staff)),
+      form,
+    );
   }
 
   @Post('staff/:id/disable')
@@ -192,6 +213,7 @@ export class StaffAdminController {
           ? {
               displayName: typed(form.displayName),
               roles: roleChoices(typeof form.role === 'string' ? form.role : undefined),
+              departments: this.departmentChoices(staff, chosenOf(form)),
             }
           : {}),
         error: staffAdminErrorMessage(e.code),
@@ -207,6 +229,7 @@ export class StaffAdminController {
       user: toStaffRow(user, new Date()),
       displayName: user.displayName,
       roles: roleChoices(user.role),
+      departments: this.departmentChoices(staff, user.departments),
       isSelf: user.id === staff.id,
     };
   }
@@ -218,6 +241,7 @@ export class StaffAdminController {
       loginId: typed(form.loginId),
       displayName: typed(form.displayName),
       roles: roleChoices(typeof form.role === 'string' ? form.role : 'reviewer'),
+      departments: this.departmentChoices(staff, chosenOf(form)),
     };
   }
 
@@ -225,6 +249,11 @@ export class StaffAdminController {
     return staffFrame(staff, await this.staffService.municipalityName(staff.municipalityCode));
   }
 }
+
+const chosenOf = (form: StaffForm): string[] =>
+  (Array.isArray(form.departments) ? form.departments : [form.departments]).filter(
+    (d): d is string => typeof d === 'string',
+  );
 
 /** Errors the person can fix on the same page; NotFound and NotPermitted go to the error page (404 / 403). */
 function isFormError(e: unknown): e is StaffAdminError {

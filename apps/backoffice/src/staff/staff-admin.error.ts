@@ -9,6 +9,7 @@ export enum StaffAdminErrorCode {
   LoginIdTaken = 'LOGIN_ID_TAKEN',
   DisplayNameInvalid = 'DISPLAY_NAME_INVALID',
   RoleInvalid = 'ROLE_INVALID',
+  DepartmentUnknown = 'DEPARTMENT_UNKNOWN',
   /** the change would leave the municipality without an active 管理者 */
   LastAdmin = 'LAST_ADMIN',
   CannotDisableSelf = 'CANNOT_DISABLE_SELF',

@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Not, type DataSource, type EntityManager } from 'typeorm';
+import { AuditAction } from '../audit/audit-action';
+import type { AuditLog } from '../audit/audit-log';
 import type { PasswordHasher } from '../auth/password.hasher';
 import type { StaffContext } from '../auth/staff-context';
 import { MunicipalityEntity } from '../database/entities/municipality.entity';
@@ -47,7 +49,13 @@ export function checkRole(value: unknown): StaffRole {
 export async function insertStaffAccount(
   em: EntityManager,
   hasher: PasswordHasher,
-  input: { loginId: string; displayName: string; role: StaffRole; municipalityCode: string },
+  input: {
+    loginId: string;
+    displayName: string;
+    role: StaffRole;
+    municipalityCode: string;
+    departments?: string[];
+  },
   now: Date,
 ): Promise<{ user: StaffUserEntity; password: string }> {
   // the login id is unique across the install (one login page for every municipality)
@@ -58,6 +66,7 @@ export async function insertStaffAccount(
   const user: StaffUserEntity = {
     id: randomUUID(),
     ...input,
+    departments: input.departments ?? [],
     passwordHash: await hasher.hash(password),
     mustChangePassword: true,
     failedLoginCount: 0,
@@ -66,7 +75,6 @@ export async function insertStaffAccount(
     passwordChangedAt: now,
     isPlatformAdmin: false,
     isDisabled: false,
-    departments: [],
     totpSecret: null,
     totpEnabledAt: null,
     totpLastStep: null,
@@ -83,8 +91,26 @@ export class StaffAdminService {
   constructor(
     private readonly db: DataSource,
     private readonly hasher: PasswordHasher,
+    private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** Appends the change to the audit log in the same transaction: no change without its entry. */
+  private async record(
+    em: EntityManager,
+    admin: StaffContext,
+    action: string,
+    target: StaffUserEntity | null,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    await this.audit.append(em, {
+      actor: admin,
+      municipalityCode: admin.municipalityCode,
+      action,
+      ...(target ? { targetType: 'staff_user', targetId: target.id } : {}),
+      detail: target ? { loginId: target.loginId, ...detail } : detail,
+    });
+  }
 
   async list(admin: StaffContext): Promise<StaffUserEntity[]> {
     requireAdmin(admin);
@@ -108,38 +134,56 @@ export class StaffAdminService {
 
   async create(
     admin: StaffContext,
-    input: { loginId?: unknown; displayName?: unknown; role?: unknown },
+    input: { loginId?: unknown; displayName?: unknown; role?: unknown; departments?: unknown },
+    knownDepartments: readonly string[] = [],
   ): Promise<{ user: StaffUserEntity; password: string }> {
     requireAdmin(admin);
     const loginId = checkLoginId(input.loginId);
     const displayName = checkDisplayName(input.displayName);
     const role = checkRole(input.role);
-    return this.db.transaction((em) =>
-      insertStaffAccount(
+    const departments = checkDepartments(input.departments, knownDepartments, []);
+    return this.db.transaction(async (em) => {
+      const created = await insertStaffAccount(
         em,
         this.hasher,
-        { loginId, displayName, role, municipalityCode: admin.municipalityCode },
+        { loginId, displayName, role, municipalityCode: admin.municipalityCode, departments },
         this.now(),
-      ),
-    );
+      );
+      await this.record(em, admin, AuditAction.StaffCreated, created.user, {
+        displayName,
+        role,
+        departments,
+      });
+      return created;
+    });
   }
 
   /** Name and role; a change that leaves no active 管理者 (an admin demoting themselves as the last) is refused. */
   async update(
     admin: StaffContext,
     id: string,
-    input: { displayName?: unknown; role?: unknown },
+    input: { displayName?: unknown; role?: unknown; departments?: unknown },
+    knownDepartments: readonly string[] = [],
   ): Promise<{ before: StaffUserEntity; after: StaffUserEntity }> {
     requireAdmin(admin);
     const displayName = checkDisplayName(input.displayName);
     const role = checkRole(input.role);
     return this.db.transaction(async (em) => {
       const before = await this.find(em, admin, id);
+      const departments = checkDepartments(input.departments, knownDepartments, before.departments);
       if (before.role === 'admin' && role !== 'admin' && !before.isDisabled) {
         await this.requireAnotherAdmin(em, admin.municipalityCode, id);
       }
-      await em.update(StaffUserEntity, id, { displayName, role });
-      return { before, after: { ...before, displayName, role } };
+      await em.update(StaffUserEntity, id, { displayName, role, departments });
+      await this.record(em, admin, AuditAction.StaffUpdated, before, {
+        before: {
+          displayName: before.displayName,
+          role: before.role,
+          departments: before.departments,
+        },
+        after: { displayName, role, departments },
+      });
+      return { before, after: { ...before, displayName, role, departments } };
     });
   }
 
@@ -166,6 +210,13 @@ export class StaffAdminService {
         isDisabled,
         ...(isDisabled ? {} : { failedLoginCount: 0, lockedUntil: null }),
       });
+      await this.record(
+        em,
+        admin,
+        isDisabled ? AuditAction.StaffDisabled : AuditAction.StaffEnabled,
+        user,
+        {},
+      );
       return user;
     });
   }
@@ -188,6 +239,8 @@ export class StaffAdminService {
         lockedUntil: null,
       });
       await em.delete(StaffSessionEntity, { staffUserId: id });
+      // the one-time password itself is never logged
+      await this.record(em, admin, AuditAction.StaffPasswordReset, found, {});
       return found;
     });
     return { user, password };
@@ -204,15 +257,25 @@ export class StaffAdminService {
         totpLastStep: null,
       });
       await em.delete(StaffSessionEntity, { staffUserId: id });
+      await this.record(em, admin, AuditAction.StaffTotpReset, user, {
+        wasEnabled: user.totpEnabledAt !== null,
+      });
       return user;
     });
   }
 
   async setTotpRequired(admin: StaffContext, isRequired: boolean): Promise<void> {
     requireAdmin(admin);
-    await this.db
-      .getRepository(MunicipalityEntity)
-      .update({ code: admin.municipalityCode }, { isTotpRequired: isRequired });
+    await this.db.transaction(async (em) => {
+      await em.update(
+        MunicipalityEntity,
+        { code: admin.municipalityCode },
+        { isTotpRequired: isRequired },
+      );
+      await this.record(em, admin, AuditAction.MunicipalitySettingsChanged, null, {
+        isTotpRequired: isRequired,
+      });
+    });
   }
 
   private async find(em: EntityManager, admin: StaffContext, id: string): Promise<StaffUserEntity> {
@@ -241,6 +304,25 @@ export class StaffAdminService {
       throw new StaffAdminError(StaffAdminErrorCode.LastAdmin, 'the last active admin');
     }
   }
+}
+
+/**
+ * 担当課 from the form (checkboxes: one value or several); only departments of the municipality's forms, or ones
+ * the account already had (a form since removed), are kept.
+ */
+export function checkDepartments(
+  value: unknown,
+  known: readonly string[],
+  current: readonly string[],
+): string[] {
+  const chosen = (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter(
+    (v): v is string => typeof v === 'string',
+  );
+  const allowed = new Set([...known, ...current]);
+  if (chosen.some((d) => !allowed.has(d))) {
+    throw new StaffAdminError(StaffAdminErrorCode.DepartmentUnknown, 'unknown department');
+  }
+  return [...new Set(chosen)].sort((a, b) => a.localeCompare(b, 'ja'));
 }
 
 function requireAdmin(staff: StaffContext): void {

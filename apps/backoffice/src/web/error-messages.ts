@@ -163,6 +163,11 @@ export function staffAdminErrorMessage(code: StaffAdminErrorCode): LocalizedText
       };
     case StaffAdminErrorCode.RoleInvalid:
       return { ja: '役割を選んでください。', en: 'Choose a role.' };
+    case StaffAdminErrorCode.DepartmentUnknown:
+      return {
+        ja: '担当課は、一覧にある課から選んでください。',
+        en: 'Choose the departments from the list.',
+      };
     case StaffAdminErrorCode.LastAdmin:
       return {
         ja: '有効な管理者がいなくなるため、変更できません。先にほかの職員を管理者にしてください。',
