@@ -12,6 +12,7 @@ import { createPortalApp } from '../apps/portal/src/portal-app.factory';
 import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
 import { loadBackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ApplicationEntity } from '../apps/backoffice/src/database/entities/application.entity';
+import { AuditLogEntity } from '../apps/backoffice/src/database/entities/audit-log.entity';
 import { ApplicationIdentityEntity } from '../apps/backoffice/src/database/entities/application-identity.entity';
 import { RevocationCheckEntity } from '../apps/backoffice/src/database/entities/revocation-check.entity';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
@@ -201,6 +202,24 @@ describe('現況確認: the signing certificate’s revocation asked again from 
     expect(rows.map((r) => r.result)).toEqual(['good', 'revoked']);
     expect(rows[1]).toMatchObject({ revocationReason: 'superseded', checkedBy: reviewerId });
     expect(Math.abs(rows[1].revokedAt!.getTime() - Date.now())).toBeLessThan(60_000);
+    // each staff check is in the audit log (issue 5 §7), in the same transaction as its row
+    const audited = await db.getRepository(AuditLogEntity).find({
+      where: { action: 'application.revocation_checked', targetId: application.id },
+      order: { seq: 'ASC' },
+    });
+    expect(
+      audited.map((a) => [a.actorId, JSON.parse(a.detail) as Record<string, unknown>]),
+    ).toEqual([
+      [reviewerId, expect.objectContaining({ result: 'good', checkId: rows[0].id })],
+      [
+        reviewerId,
+        expect.objectContaining({
+          result: 'revoked',
+          revocationReason: 'superseded',
+          checkId: rows[1].id,
+        }),
+      ],
+    ]);
     const html = await page(reviewer, application.id);
     expect(html).toMatch(
       /<dt>受付時<\/dt><dd data-revocation-intake="good">有効<\/dd>\s*<dt>現況確認<\/dt>\s*<dd data-revocation-latest="revoked">令和\d+年\d+月\d+日 \d+:\d\d: <strong>✖ 失効（住所変更等）<\/strong>（失効日時 令和/,

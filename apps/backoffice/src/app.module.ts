@@ -193,9 +193,9 @@ export class AppModule {
         },
         {
           provide: RevocationCheckService,
-          useFactory: (db: DataSource, applications: ApplicationsService) =>
-            new RevocationCheckService(db, backofficeRecheckSource(config), applications),
-          inject: [DataSource, ApplicationsService],
+          useFactory: (db: DataSource, applications: ApplicationsService, audit: AuditLog) =>
+            new RevocationCheckService(db, backofficeRecheckSource(config), applications, audit),
+          inject: [DataSource, ApplicationsService, AuditLog],
         },
         {
           provide: RevocationRecheckScheduler,

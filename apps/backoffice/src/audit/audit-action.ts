@@ -15,6 +15,8 @@ export const AuditAction = {
   ApplicationStatusChanged: 'application.status_changed',
   ApplicationAssigned: 'application.assigned',
   ApplicationCommented: 'application.commented',
+  /** 現況確認: the signing certificate's revocation asked again */
+  RevocationChecked: 'application.revocation_checked',
   ApplicationReceived: 'application.received',
   ExportCsv: 'export.csv',
   StaffCreated: 'staff.created',

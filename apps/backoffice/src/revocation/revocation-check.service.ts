@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { RevocationResult, RevocationSource } from '@madoguchi/pki';
-import { In, MoreThan, Not, type DataSource } from 'typeorm';
+import { In, MoreThan, Not, type DataSource, type EntityManager } from 'typeorm';
 import { ApplicationError, ApplicationErrorCode } from '../applications/application.error';
 import type { ApplicationsService } from '../applications/applications.service';
+import { AuditAction } from '../audit/audit-action';
+import type { AuditLog } from '../audit/audit-log';
 import type { StaffContext } from '../auth/staff-context';
 import { ApplicationIdentityEntity } from '../database/entities/application-identity.entity';
 import {
@@ -90,6 +92,8 @@ export class RevocationCheckService {
     private readonly source: RevocationSource,
     /** the staff path (checkNow): scoping and who may work on an application; the nightly run needs none */
     private readonly applications?: Pick<ApplicationsService, 'detail'>,
+    /** a staff member's 現況確認 is an audited action (issue 5 §7) */
+    private readonly audit?: Pick<AuditLog, 'append'>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -109,7 +113,29 @@ export class RevocationCheckService {
         `${staff.role} may not check ${applicationId}`,
       );
     }
-    return this.check(detail.identity, detail.application.id, 'manual', staff.id);
+    const row = await this.check(
+      detail.identity,
+      detail.application.id,
+      'manual',
+      staff.id,
+      (em, saved) =>
+        this.audit?.append(em, {
+          actor: staff,
+          municipalityCode: detail.application.municipalityCode,
+          action: AuditAction.RevocationChecked,
+          targetType: 'application',
+          targetId: detail.application.id,
+          detail: {
+            receiptNumber: detail.application.receiptNumber,
+            result: saved.result,
+            source: saved.source,
+            revokedAt: saved.revokedAt?.toISOString() ?? null,
+            revocationReason: saved.revocationReason,
+            checkId: saved.id,
+          },
+        }),
+    );
+    return row;
   }
 
   /**
@@ -192,6 +218,8 @@ export class RevocationCheckService {
     applicationId: string,
     run: RevocationCheckRun,
     checkedBy: string | null,
+    /** written in the same transaction as the row (the audit entry of a staff check) */
+    alongside?: (em: EntityManager, saved: RevocationCheckEntity) => Promise<unknown> | undefined,
   ): Promise<RevocationCheckEntity> {
     if (!identity || !hasChain(identity)) {
       throw new ApplicationError(
@@ -214,14 +242,19 @@ export class RevocationCheckService {
         evidence: null,
       };
     }
-    const row = this.db.getRepository(RevocationCheckEntity).create({
-      applicationId,
-      checkedAt: this.now(),
-      checkedBy,
-      run,
-      ...outcome,
+    return this.db.transaction(async (em) => {
+      const saved = await em.save(
+        em.create(RevocationCheckEntity, {
+          applicationId,
+          checkedAt: this.now(),
+          checkedBy,
+          run,
+          ...outcome,
+        }),
+      );
+      await alongside?.(em, saved);
+      return saved;
     });
-    return this.db.getRepository(RevocationCheckEntity).save(row);
   }
 }
 
