@@ -24,6 +24,7 @@ import {
 import { ArchiveFixityService } from './archive/archive-fixity.service';
 import { ArchiveWorker } from './archive/archive.worker';
 import { AuditLog } from './audit/audit-log';
+import { enqueueOnRecordCreated, RecordsArchiveSource } from './archive/records-archive-source';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { PasswordHasher } from './auth/password.hasher';
@@ -217,7 +218,20 @@ export class AppModule {
           useFactory: (db: DataSource) => new ArchiveConnectorsService(db),
           inject: [DataSource],
         },
-        { provide: ARCHIVE_RECORD_SOURCE, useFactory: () => undefined },
+        {
+          // records reach the archive: outbox rows in the accepting transaction, files read by the worker
+          provide: ARCHIVE_RECORD_SOURCE,
+          useFactory: (
+            db: DataSource,
+            records: RecordsService,
+            catalog: FormCatalog,
+            outbox: ArchiveOutboxService,
+          ) => {
+            enqueueOnRecordCreated(records, outbox);
+            return new RecordsArchiveSource(db, records, catalog);
+          },
+          inject: [DataSource, RecordsService, FormCatalog, ArchiveOutboxService],
+        },
         archiveWorkerProvider(config),
         archiveFixityProvider(),
         {

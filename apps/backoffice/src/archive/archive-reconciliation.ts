@@ -62,6 +62,11 @@ export async function reconciliation(
   );
 }
 
+/** A cell Excel would read as a formula (=, +, -, @, tab, CR) is neutralised with a leading apostrophe. */
+function cell(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
 /** The report as CSV for Excel: UTF-8 with BOM, Japanese headers. */
 export function reconciliationCsv(rows: ReconciliationRow[]): string {
   return (
@@ -69,7 +74,7 @@ export function reconciliationCsv(rows: ReconciliationRow[]): string {
     stringify(
       rows.map((r) => [
         r.date,
-        r.connector,
+        cell(r.connector),
         r.kind,
         r.accepted,
         r.delivered,
