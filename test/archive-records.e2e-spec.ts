@@ -94,6 +94,7 @@ describe('accepted records reach the archive', () => {
         role,
         municipalityCode: '990019',
         mustChangePassword: false,
+        departments: role === 'reviewer' ? ['テスト課'] : [],
       });
     }
     admin = new StaffAgent(url);
