@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TransferApplication } from '@madoguchi/transfer';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { AuditLog } from '../apps/backoffice/src/audit/audit-log';
 import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
 import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
@@ -378,5 +379,27 @@ describe('back office over HTTP', () => {
     expect(out.headers.location).toBe('/login');
     const res = await request(baseUrl).get('/applications').set('Cookie', cookie);
     expect(res.status).toBe(303);
+  });
+
+  it('keeps logins, failed logins, views and downloads in the audit chain (issue 5 §7)', async () => {
+    const staff = new StaffAgent(baseUrl);
+    expect((await staff.login('nobody-at-all', 'not a password')).status).toBe(401);
+    await staff.login('reviewer', PASSWORD);
+    const detail = await staff.agent.get(`/applications/${oursId}`).expect(200);
+    const href = /href="(\/applications\/[^"]+\/attachments\/[^"]+)"/.exec(detail.text)![1];
+    await staff.agent.get(href).expect(200);
+    const db = app.get(DataSource);
+    const rows = await db.query<Array<Record<string, string | null>>>(
+      'SELECT action, actor_login_id, target_id, detail FROM audit_log ORDER BY seq',
+    );
+    const has = (row: Record<string, unknown>) =>
+      expect(rows).toContainEqual(expect.objectContaining(row));
+    has({ action: 'login.failed', actor_login_id: 'nobody-at-all', target_id: null });
+    has({ action: 'login.succeeded', actor_login_id: 'reviewer' });
+    has({ action: 'application.viewed', actor_login_id: 'reviewer', target_id: oursId });
+    has({ action: 'attachment.downloaded', actor_login_id: 'reviewer', target_id: oursId });
+    expect(JSON.stringify(rows)).not.toContain('not a password');
+    expect(JSON.stringify(rows)).not.toContain(PASSWORD);
+    await expect(app.get(AuditLog).verify(db)).resolves.toMatchObject({ isIntact: true });
   });
 });

@@ -12,6 +12,9 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { AuditAction } from '../audit/audit-action';
+import { AuditLog } from '../audit/audit-log';
 import type { StaffContext } from '../auth/staff-context';
 import { FormCatalog } from '../forms/form-catalog';
 import { ApplicationSearchService } from '../search/application-search.service';
@@ -51,6 +54,8 @@ export class ApplicationsController {
     @Inject(ArchiveOutboxService) private readonly archive: ArchiveOutboxService,
     @Inject(ApplicationSearchService) private readonly search: ApplicationSearchService,
     @Inject(RecordsService) private readonly records: RecordsService,
+    @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(DataSource) private readonly db: DataSource,
   ) {}
 
   @Get()
@@ -88,8 +93,12 @@ export class ApplicationsController {
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
     @Query('changed') changed?: string,
   ) {
+    const model = await this.detailModel(staff, id);
+    await this.audited(staff, AuditAction.ApplicationViewed, id, {
+      receiptNumber: model.application.receiptNumber,
+    });
     return {
-      ...(await this.detailModel(staff, id)),
+      ...model,
       isStatusChanged: changed === 'status',
       isAssigned: changed === 'assignee',
       isCommented: changed === 'comment',
@@ -106,6 +115,11 @@ export class ApplicationsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const { attachment, bytes } = await this.applications.attachment(staff, id, attachmentId);
+    await this.audited(staff, AuditAction.AttachmentDownloaded, id, {
+      attachmentId,
+      fileName: attachment.fileName,
+      sha256: attachment.sha256,
+    });
     // Always a download, never rendered in the back office's origin (a resident chose these bytes).
     await reply
       .header('content-type', 'application/octet-stream')
@@ -122,7 +136,8 @@ export class ApplicationsController {
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { bytes } = await this.applications.signedFile(staff, id, 'document');
+    const { bytes, receiptNumber } = await this.applications.signedFile(staff, id, 'document');
+    await this.audited(staff, AuditAction.SignedDocumentDownloaded, id, { receiptNumber });
     // the exact signed bytes: JSON, but served for download only (never re-encoded, never rendered)
     await reply
       .header('content-type', 'application/json')
@@ -139,7 +154,8 @@ export class ApplicationsController {
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { bytes } = await this.applications.signedFile(staff, id, 'cms');
+    const { bytes, receiptNumber } = await this.applications.signedFile(staff, id, 'cms');
+    await this.audited(staff, AuditAction.SignatureDownloaded, id, { receiptNumber });
     // RFC 5751 §3.2.1: detached signature file type
     await reply
       .header('content-type', 'application/pkcs7-signature')
@@ -241,6 +257,23 @@ export class ApplicationsController {
       ...model,
       ...extra,
       formError: applicationErrorMessage(e.code),
+    });
+  }
+
+  /** Personal data shown or handed out: in the audit log before the bytes leave (issue 5 §7). */
+  private async audited(
+    staff: StaffContext,
+    action: string,
+    applicationId: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    await this.audit.append(this.db.manager, {
+      actor: staff,
+      municipalityCode: staff.municipalityCode,
+      action,
+      targetType: 'application',
+      targetId: applicationId,
+      detail,
     });
   }
 

@@ -1,5 +1,9 @@
 import { Body, Controller, Get, Inject, Post, Render, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { AuditAction } from '../audit/audit-action';
+import { AuditLog } from '../audit/audit-log';
+import { StaffUserEntity } from '../database/entities/staff-user.entity';
 import {
   AllowPendingFactor,
   AllowPendingPassword,
@@ -36,6 +40,8 @@ export class AuthController {
   constructor(
     @Inject(AuthService) private readonly auth: AuthService,
     @Inject(BACKOFFICE_CONFIG) private readonly config: BackofficeConfig,
+    @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(DataSource) private readonly db: DataSource,
   ) {}
 
   @Get('login')
@@ -51,6 +57,12 @@ export class AuthController {
     const loginId = text(form.loginId).slice(0, 64);
     try {
       const { sessionId, staff } = await this.auth.login(loginId, text(form.password));
+      await this.audit.append(this.db.manager, {
+        actor: staff,
+        municipalityCode: staff.municipalityCode,
+        action: AuditAction.LoginSucceeded,
+        detail: { factor: 'password', isTotpPending: staff.pendingFactor === 'totp' },
+      });
       reply.setCookie(SESSION_COOKIE, sessionId, {
         path: '/',
         httpOnly: true,
@@ -70,6 +82,7 @@ export class AuthController {
       if (!(e instanceof AuthError)) {
         throw e;
       }
+      await this.auditFailedLogin(loginId, e);
       await reply.code(401).view('login', { loginId, error: authErrorMessage(e.code) });
     }
   }
@@ -122,5 +135,24 @@ export class AuthController {
         error: authErrorMessage(e.code),
       });
     }
+  }
+
+  /** The typed login id (never the password); the account's municipality when the id is known. */
+  private async auditFailedLogin(loginId: string, e: AuthError): Promise<void> {
+    const user = await this.db
+      .getRepository(StaffUserEntity)
+      .findOneBy({ loginId: loginId.trim() });
+    await this.audit.append(this.db.manager, {
+      actor: user ? { loginId: user.loginId } : { loginId },
+      municipalityCode: user?.municipalityCode ?? null,
+      action: AuditAction.LoginFailed,
+      targetType: user ? 'staff_user' : undefined,
+      targetId: user?.id,
+      detail: {
+        isKnownLoginId: user !== null,
+        isLocked: e.details?.locked === true,
+        isDisabled: e.details?.disabled === true,
+      },
+    });
   }
 }
