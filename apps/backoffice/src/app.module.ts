@@ -24,6 +24,8 @@ import {
 import { ArchiveFixityService } from './archive/archive-fixity.service';
 import { ArchiveWorker } from './archive/archive.worker';
 import { AuditLog } from './audit/audit-log';
+import { AuditController } from './audit/audit.controller';
+import { AuditViewService } from './audit/audit-view.service';
 import { enqueueOnRecordCreated, RecordsArchiveSource } from './archive/records-archive-source';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
@@ -100,6 +102,7 @@ export class AppModule {
         PlatformController,
         ArchiveController,
         RecordsController,
+        AuditController,
       ],
       providers: [
         { provide: BACKOFFICE_CONFIG, useValue: config },
@@ -239,6 +242,11 @@ export class AppModule {
           useFactory: (fixity: ArchiveFixityService) =>
             new ArchiveFixityScheduler(fixity, undefined, new Logger('ArchiveFixity')),
           inject: [ArchiveFixityService],
+        },
+        {
+          provide: AuditViewService,
+          useFactory: (db: DataSource, audit: AuditLog) => new AuditViewService(db, audit),
+          inject: [DataSource, AuditLog],
         },
         SessionGuard,
         // every route: a live session and a listed role (@Roles), or @Public (web/roles.ts)
