@@ -1,6 +1,3 @@
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TransferApplication } from '@madoguchi/transfer';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +10,7 @@ import { ArchiveConnectorsService } from '../apps/backoffice/src/archive/archive
 import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
 import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
+import { allRoutes } from './support/backoffice-routes';
 import { StaffAgent } from './support/staff-agent';
 import { testDatabaseUrl } from './support/test-database';
 
@@ -66,42 +64,6 @@ function demoApplication(): TransferApplication {
     ],
     submittedAt: new Date().toISOString(),
   };
-}
-
-/** Every route the back office serves, read from the controllers' metadata: a route added later is tried too. */
-function allRoutes(app: NestFastifyApplication): Array<{ method: 'GET' | 'POST'; path: string }> {
-  const routes: Array<{ method: 'GET' | 'POST'; path: string }> = [];
-  for (const module of app.get(ModulesContainer, { strict: false }).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as (new (...args: never[]) => unknown) | null;
-      if (!controller) {
-        continue;
-      }
-      const base = (Reflect.getMetadata(PATH_METADATA, controller) as string | undefined) ?? '';
-      const proto = controller.prototype as Record<string, unknown>;
-      for (const name of Object.getOwnPropertyNames(proto)) {
-        const handler = proto[name];
-        if (typeof handler !== 'function') {
-          continue;
-        }
-        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
-        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (path === undefined || method === undefined) {
-          continue;
-        }
-        for (const p of Array.isArray(path) ? path : [path]) {
-          const full = `/${[base, p]
-            .map((s) => s.replace(/^\/+|\/+$/g, ''))
-            .filter(Boolean)
-            .join('/')}`;
-          if (method === RequestMethod.GET || method === RequestMethod.POST) {
-            routes.push({ method: method === RequestMethod.GET ? 'GET' : 'POST', path: full });
-          }
-        }
-      }
-    }
-  }
-  return routes;
 }
 
 describe('back office: municipalities, staff accounts and TOTP over HTTP', () => {
