@@ -78,6 +78,7 @@ const MATRIX: Record<string, typeof PUBLIC | { roles: readonly StaffRole[]; plat
   'POST /records/:recordId/disposal': { roles: ADMIN },
   'GET /archive/dead-letters': { roles: REVIEW },
   'POST /archive/deliveries/:id/retry': { roles: REVIEW },
+  'GET /audit': { roles: ['admin', 'auditor'] },
   'GET /platform/municipalities': { roles: ALL, platform: true },
   'POST /platform/municipalities': { roles: ALL, platform: true },
 };
