@@ -113,6 +113,8 @@ describe('back office: the audit log viewer at /audit (issue 5 §7)', () => {
     );
     const page = await auditor.agent.get('/audit');
     expect(page.status).toBe(200);
+    // the header's home link is the auditor's home, not the applications they may not open
+    expect(page.text).toContain('class="site-header__title" href="/audit"');
     expect(page.text).toContain(`改ざんは検出されていません（${before}件）`);
     const rows = rowsOf(page.text);
     expect(rows).toHaveLength(50);

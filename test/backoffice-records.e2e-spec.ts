@@ -109,6 +109,7 @@ describe('records of accepted applications (issue 5 §8)', () => {
       ['records-viewer', 'viewer', '990019'],
       ['records-auditor', 'auditor', '990019'],
       ['records-neighbour', 'admin', '990027'],
+      ['records-other-dept', 'reviewer', '990019'],
     ] as const) {
       await staffService.createUser({
         loginId,
@@ -117,7 +118,12 @@ describe('records of accepted applications (issue 5 §8)', () => {
         role,
         municipalityCode: code,
         mustChangePassword: false,
-        departments: role === 'reviewer' ? ['テスト課'] : [],
+        departments:
+          loginId === 'records-other-dept'
+            ? ['環境政策課']
+            : role === 'reviewer'
+              ? ['テスト課']
+              : [],
       });
       agents[loginId] = new StaffAgent(backofficeUrl);
       expect((await agents[loginId].login(loginId, PASSWORD)).status).toBe(303);
@@ -353,8 +359,24 @@ describe('records of accepted applications (issue 5 §8)', () => {
       expect({ loginId, status: res.status }).toEqual({ loginId, status: 200 });
       expect((res.body as Buffer).equals(attachment)).toBe(true);
     }
-    // another municipality's administrator and the auditor get nothing; an unknown name or id is a 404
+    // each download is in the audit log, with the file's name and hash
+    const downloads = await db.getRepository(AuditLogEntity).find({
+      where: { action: 'record.file_downloaded', targetId: application.id },
+      order: { seq: 'ASC' },
+    });
+    expect(downloads.map((e) => e.actorLoginId)).toEqual([
+      'records-admin',
+      'records-reviewer',
+      'records-viewer',
+    ]);
+    expect(JSON.parse(downloads[0].detail)).toMatchObject({
+      name: 'attachments/map.png',
+      sha256: sha256(attachment),
+    });
+    // another municipality's administrator, a reviewer of another 担当課 and the auditor get nothing (and nothing
+    // is logged for them); an unknown name or id is a 404
     expect((await agents['records-neighbour'].agent.get(path)).status).toBe(404);
+    expect((await agents['records-other-dept'].agent.get(path)).status).toBe(404);
     expect([403, 404]).toContain((await agents['records-auditor'].agent.get(path)).status);
     expect(
       (
@@ -367,6 +389,11 @@ describe('records of accepted applications (issue 5 §8)', () => {
       (await reviewer().agent.get(`/applications/${application.id}/record/file?name=missing.txt`))
         .status,
     ).toBe(404);
+    expect(
+      await db
+        .getRepository(AuditLogEntity)
+        .countBy({ action: 'record.file_downloaded', targetId: application.id }),
+    ).toBe(3);
     // no route changes a record: writes to the record's paths do not exist
     for (const method of ['put', 'post', 'delete', 'patch'] as const) {
       expect((await reviewer().agent[method](path)).status).not.toBe(200);

@@ -331,7 +331,8 @@ export class ApplicationsService {
     return { ...application, status: to, statusVersion: version, updatedAt: now };
   }
 
-  private async find(staff: StaffContext, id: string): Promise<ApplicationEntity> {
+  /** The application as this staff member may open it: 404 across municipalities and, for reviewers, 担当課. */
+  async find(staff: StaffContext, id: string): Promise<ApplicationEntity> {
     // Another municipality's application answers exactly like a missing one.
     const application = await this.db
       .getRepository(ApplicationEntity)

@@ -15,7 +15,7 @@ export interface FixityFinding {
   differences: string[];
 }
 
-/** Where findings go besides the delivery row: the audit log (AuditLog.append) once it is wired in. */
+/** Where findings go besides the delivery row (archive.providers.ts: the log and the audit log). */
 export type FixityReporter = (finding: FixityFinding) => Promise<void>;
 
 export interface FixityRunResult {

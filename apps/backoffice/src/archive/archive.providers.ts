@@ -1,7 +1,9 @@
 import { Logger, type FactoryProvider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { BackofficeConfig } from '../config/backoffice.config';
-import { ArchiveFixityService } from './archive-fixity.service';
+import { AuditAction } from '../audit/audit-action';
+import { AuditLog } from '../audit/audit-log';
+import { ArchiveFixityService, type FixityReporter } from './archive-fixity.service';
 import { ArchiveOutboxService } from './archive-outbox.service';
 import { ArchiveWorker, DEFAULT_WORKER_OPTIONS, type ArchiveRecordSource } from './archive.worker';
 
@@ -68,19 +70,37 @@ export class ArchiveFixityScheduler {
   }
 }
 
+/** Fixity findings go to the application log and, as `archive.fixity_failed`, to the hash-chained audit log. */
+export function fixityAuditReporter(
+  db: DataSource,
+  audit: AuditLog,
+  logger: Pick<Logger, 'warn'> = new Logger('ArchiveFixity'),
+): FixityReporter {
+  return async (finding) => {
+    logger.warn(
+      `fixity: ${finding.receiptNumber} at ${finding.connectorName} (${finding.location}) differs: ${finding.differences.join('; ')}`,
+    );
+    await audit.append(db.manager, {
+      actor: null,
+      municipalityCode: finding.municipalityCode,
+      action: AuditAction.ArchiveFixityFailed,
+      targetType: 'archive_delivery',
+      targetId: finding.deliveryId,
+      detail: {
+        receiptNumber: finding.receiptNumber,
+        connector: finding.connectorName,
+        location: finding.location,
+        differences: finding.differences,
+      },
+    });
+  };
+}
+
 export function archiveFixityProvider(): FactoryProvider<ArchiveFixityService> {
   return {
     provide: ArchiveFixityService,
-    useFactory: (db: DataSource) => {
-      const logger = new Logger('ArchiveFixity');
-      // the audit log (AuditLog.append) is added beside this warning once it is wired in
-      return new ArchiveFixityService(db, (finding) => {
-        logger.warn(
-          `fixity: ${finding.receiptNumber} at ${finding.connectorName} (${finding.location}) differs: ${finding.differences.join('; ')}`,
-        );
-        return Promise.resolve();
-      });
-    },
-    inject: [DataSource],
+    useFactory: (db: DataSource, audit: AuditLog) =>
+      new ArchiveFixityService(db, fixityAuditReporter(db, audit)),
+    inject: [DataSource, AuditLog],
   };
 }

@@ -17,6 +17,8 @@ const ACTION_LABELS: Partial<Record<string, string>> = {
   [AuditAction.ApplicationViewed]: '申請の閲覧',
   [AuditAction.ApplicationListed]: '申請一覧の表示',
   [AuditAction.AttachmentDownloaded]: '添付ファイルのダウンロード',
+  [AuditAction.ArchiveFixityFailed]: '保管先の不一致（固定性検査）',
+  [AuditAction.RecordFileDownloaded]: '記録ファイルのダウンロード',
   [AuditAction.SignedDocumentDownloaded]: '署名付き文書のダウンロード',
   [AuditAction.SignatureDownloaded]: '署名のダウンロード',
   [AuditAction.ApplicationStatusChanged]: '状態の変更',

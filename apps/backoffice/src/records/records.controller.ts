@@ -11,8 +11,12 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
 import type { StaffContext } from '../auth/staff-context';
 import { contentDisposition } from '../applications/applications.controller';
+import { ApplicationsService } from '../applications/applications.service';
+import { AuditAction } from '../audit/audit-action';
+import { AuditLog } from '../audit/audit-log';
 import { StaffService } from '../staff/staff.service';
 import { Roles } from '../web/roles';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
@@ -33,6 +37,9 @@ export class RecordsController {
     @Inject(RecordsService) private readonly records: RecordsService,
     @Inject(RecordDisposalService) private readonly disposal: RecordDisposalService,
     @Inject(StaffService) private readonly staffService: StaffService,
+    @Inject(ApplicationsService) private readonly applications: ApplicationsService,
+    @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(DataSource) private readonly db: DataSource,
   ) {}
 
   /** One file of the application's record package: ?name=rendition.pdf, attachments/<name>, … */
@@ -47,11 +54,21 @@ export class RecordsController {
     if (!canReadRecords(staff)) {
       throw new RecordError(RecordErrorCode.FileNotFound, 'this role does not read records');
     }
-    const { file, bytes } = await this.records.file(
+    // the same scoping as every other application route: a reviewer of another 担当課 gets 404
+    await this.applications.find(staff, id);
+    const { record, file, bytes } = await this.records.file(
       staff,
       id,
       typeof name === 'string' ? name : '',
     );
+    await this.audit.append(this.db.manager, {
+      actor: staff,
+      municipalityCode: staff.municipalityCode,
+      action: AuditAction.RecordFileDownloaded,
+      targetType: 'application',
+      targetId: id,
+      detail: { recordId: record.id, name: file.name, sha256: file.sha256 },
+    });
     // always a download (a resident chose the attachments' bytes); the SHA-256 lets the reader check it
     await reply
       .header('content-type', file.mediaType)
