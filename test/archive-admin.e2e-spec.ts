@@ -11,6 +11,7 @@ import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
 import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ArchiveConnectorEntity } from '../apps/backoffice/src/database/entities/archive-connector.entity';
 import { ArchiveDeliveryEntity } from '../apps/backoffice/src/database/entities/archive-delivery.entity';
+import { AuditLogEntity } from '../apps/backoffice/src/database/entities/audit-log.entity';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { startApacheWebdav, type ApacheWebdav } from './support/apache-webdav';
 import { StaffAgent } from './support/staff-agent';
@@ -135,6 +136,22 @@ describe('archive connectors in the back office (admin page, dead letters, recon
       formIds: ['sodai-gomi', 'juminhyo'],
       maxAttempts: 5,
     });
+    // both saves are in the audit log, with who and what, and never the password
+    const changes = await db.getRepository(AuditLogEntity).find({
+      where: { action: 'connector.changed', targetId: stored.id },
+      order: { seq: 'ASC' },
+    });
+    expect(changes.map((c) => [c.actorLoginId, JSON.parse(c.detail) as unknown])).toEqual([
+      [
+        'it-admin',
+        expect.objectContaining({ isNew: true, isSecretChanged: true, format: 'directory' }),
+      ],
+      [
+        'it-admin',
+        expect.objectContaining({ isNew: false, isSecretChanged: false, format: 'zip' }),
+      ],
+    ]);
+    expect(changes.map((c) => c.detail).join('')).not.toContain(dav.password);
   });
 
   it('接続テスト with a wrong password or a missing collection says what is wrong, with the answer', async () => {

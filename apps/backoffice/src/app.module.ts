@@ -218,8 +218,9 @@ export class AppModule {
         },
         {
           provide: ArchiveConnectorsService,
-          useFactory: (db: DataSource) => new ArchiveConnectorsService(db),
-          inject: [DataSource],
+          useFactory: (db: DataSource, audit: AuditLog) =>
+            new ArchiveConnectorsService(db, undefined, audit),
+          inject: [DataSource, AuditLog],
         },
         {
           // records reach the archive: outbox rows in the accepting transaction, files read by the worker

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { AuditAction } from '../audit/audit-action';
+import type { AuditLog } from '../audit/audit-log';
+import type { StaffContext } from '../auth/staff-context';
 import { ArchiveConnectorEntity } from '../database/entities/archive-connector.entity';
 import { ArchiveError, ArchiveErrorCode } from './archive.error';
 import { isPackageFormat } from './bagit/bag-writers';
@@ -60,6 +63,8 @@ export class ArchiveConnectorsService {
   constructor(
     private readonly db: DataSource,
     private readonly targetFor: (c: ArchiveConnectorEntity) => ArchiveTarget = createTarget,
+    /** the hash-chained audit log: each saved change is appended in the saving transaction */
+    private readonly audit?: AuditLog,
   ) {}
 
   list(municipalityCode: string): Promise<ArchiveConnectorEntity[]> {
@@ -78,11 +83,15 @@ export class ArchiveConnectorsService {
     return connector;
   }
 
-  /** Creates (no id) or updates a connector; an empty secret keeps the stored one. */
+  /**
+   * Creates (no id) or updates a connector; an empty secret keeps the stored one. With `actor`, the change is in
+   * the audit log (what changed, whether a new secret was typed — never the secret).
+   */
   async save(
     municipalityCode: string,
     input: ConnectorInput,
     id?: string,
+    actor?: StaffContext,
   ): Promise<ArchiveConnectorEntity> {
     const existing = id ? await this.get(municipalityCode, id) : null;
     const kind = existing?.kind ?? input.kind;
@@ -153,7 +162,29 @@ export class ArchiveConnectorsService {
     if (duplicate && duplicate.id !== connector.id) {
       bad(`「${name}」という名前の接続先はすでにあります。別の名前にしてください。`);
     }
-    await this.db.getRepository(ArchiveConnectorEntity).save(connector);
+    await this.db.transaction(async (manager) => {
+      await manager.getRepository(ArchiveConnectorEntity).save(connector);
+      if (actor && this.audit) {
+        await this.audit.append(manager, {
+          actor,
+          municipalityCode,
+          action: AuditAction.ConnectorChanged,
+          targetType: 'archive_connector',
+          targetId: connector.id,
+          detail: {
+            isNew: existing === null,
+            name,
+            kind,
+            format: connector.format,
+            settings,
+            formIds,
+            isEnabled: connector.isEnabled,
+            maxAttempts,
+            isSecretChanged: typedSecret !== '',
+          },
+        });
+      }
+    });
     return connector;
   }
 

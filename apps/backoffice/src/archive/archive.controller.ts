@@ -189,7 +189,7 @@ export class ArchiveController {
     reply: FastifyReply,
   ): Promise<void> {
     try {
-      await this.found(() => this.connectors.save(staff.municipalityCode, input, id));
+      await this.found(() => this.connectors.save(staff.municipalityCode, input, id, staff));
       await reply.redirect('/admin/archive?saved=1', 303);
     } catch (e) {
       if (!(e instanceof ArchiveError) || e.code !== ArchiveErrorCode.BadSettings) {
