@@ -457,6 +457,25 @@ describe('review workflow in the back office (assignment, comments, transitions 
       expect(detail.text).not.toContain(`value="${ids.get('taxman')}"`);
     });
 
+    it('a change made from a page that is out of date is “reload” (409), even where the new state forbids it', async () => {
+      const id = await store(incoming());
+      const page = `/applications/${id}`;
+      const first = await as('rev2').post(page, `${page}/status`, {
+        status: 'rejected',
+        message: '重複した申込みです。',
+        version: '0',
+      });
+      expect(first.status).toBe(303);
+      // rev1's page still shows 受付 (version 0): 却下 → 審査中 is not allowed, but what rev1 must hear is "reload"
+      const late = await as('rev1').post(page, `${page}/status`, {
+        status: 'in_review',
+        version: '0',
+      });
+      expect(late.status).toBe(409);
+      expect(late.text).toContain('ほかの職員が先に更新しました');
+      expect(await row(id)).toMatchObject({ status: 'rejected', status_version: 1 });
+    });
+
     it('lets two reviewers race: one wins, the other is told to reload', async () => {
       const id = await store(incoming());
       const page = `/applications/${id}`;

@@ -268,6 +268,14 @@ export class ApplicationsService {
   ): Promise<ApplicationEntity> {
     const application = await this.find(staff, id);
     this.ensureMayReview(staff, application);
+    // Someone changed it since the page was loaded: say so (reload), whatever the transition would have been —
+    // judged against the status the staff member saw, a transition can look "not allowed" when it was only late.
+    if (application.statusVersion !== input.expectedVersion) {
+      throw new ApplicationError(
+        ApplicationErrorCode.StaleVersion,
+        'the application changed since the page was loaded',
+      );
+    }
     const { to, message } = checkTransition(
       application.status,
       input.to,

@@ -29,7 +29,16 @@ export async function writeBagDirectory(bag: Bag, dir: string): Promise<void> {
   for (const entry of bag.entries) {
     const path = join(dir, ...entry.path.split('/'));
     await mkdir(dirname(path), { recursive: true });
-    await pipeline(entry.open(), createWriteStream(path, { flags: 'wx' }));
+    const out = createWriteStream(path, { flags: 'wx' });
+    try {
+      await pipeline(entry.open(), out);
+    } catch (e) {
+      // a refused file: let its stream finish closing, so the caller can remove the half-written bag at once
+      if (!out.closed) {
+        await new Promise<void>((resolve) => out.once('close', () => resolve()));
+      }
+      throw e;
+    }
     const handle = await open(path, 'r');
     try {
       await handle.sync();
