@@ -78,8 +78,16 @@ describe('archive delivery under SIGKILL', () => {
       }
     });
 
-    const run = (killAfterMs?: number) =>
+    /** Final (non-hidden) entries in the folder: one per record delivered there. */
+    const deliveredToFolder = () => readdirSync(folder).filter((n) => !n.startsWith('.')).length;
+    /**
+     * Runs one worker process. With `killAfter`, it is SIGKILLed `jitterMs` after `killAfter` more records have
+     * reached the folder than when it started: progress-based rather than timed, so the kill lands mid-delivery on a
+     * fast idle machine as well as on a loaded one (a timed kill let an idle CI machine finish every round first).
+     */
+    const run = (killAfter?: { records: number; jitterMs: number }) =>
       new Promise<number | null>((resolve) => {
+        const start = deliveredToFolder();
         const child = spawn(
           process.execPath,
           [join(root, CHILD), url, String(LEASE_MS), String(ATTACHMENT_BYTES)],
@@ -88,25 +96,34 @@ describe('archive delivery under SIGKILL', () => {
             stdio: ['ignore', 'ignore', 'inherit'],
           },
         );
-        const timer =
-          killAfterMs === undefined
+        const poll =
+          killAfter === undefined
             ? undefined
-            : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+            : setInterval(() => {
+                if (deliveredToFolder() - start >= killAfter.records) {
+                  clearInterval(poll);
+                  setTimeout(() => child.kill('SIGKILL'), killAfter.jitterMs);
+                }
+              }, 2);
         child.on('exit', (code) => {
-          clearTimeout(timer);
+          clearInterval(poll);
           resolve(code);
         });
       });
 
     let kills = 0;
     for (let round = 0; round < 4; round += 1) {
-      const code = await run(400 + Math.floor(random() * 1200));
+      const code = await run({
+        records: 1 + Math.floor(random() * 3),
+        jitterMs: Math.floor(random() * 20),
+      });
       if (code === null) {
         kills += 1;
       }
       // the killed worker's claims expire before the next process can take them over
       await new Promise((r) => setTimeout(r, LEASE_MS + 100));
     }
+    // the first round always ends in a kill: at most 3 of the 24 records are in the folder when it is sent
     expect(kills).toBeGreaterThan(0);
     await expect(run()).resolves.toBe(0);
 
