@@ -1,11 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ArchiveOutboxService } from '../apps/backoffice/src/archive/archive-outbox.service';
 import { buildBag } from '../apps/backoffice/src/archive/bagit/bag';
 import { FolderTarget } from '../apps/backoffice/src/archive/connectors/folder.target';
+import { S3Target } from '../apps/backoffice/src/archive/connectors/s3.target';
 import { archiveRecord } from '../apps/backoffice/src/archive/testing/archive-record.factory';
 import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
 import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
@@ -14,6 +15,7 @@ import { ArchiveDeliveryEntity } from '../apps/backoffice/src/database/entities/
 import { AuditLogEntity } from '../apps/backoffice/src/database/entities/audit-log.entity';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { startApacheWebdav, type ApacheWebdav } from './support/apache-webdav';
+import { startS3rver } from './support/s3rver-server';
 import { StaffAgent } from './support/staff-agent';
 import { testDatabaseUrl } from './support/test-database';
 
@@ -334,5 +336,78 @@ describe('archive connectors in the back office (admin page, dead letters, recon
     const refused = await reviewer.post('/archive/dead-letters', '/admin/archive/fixity', {});
     expect(refused.status).toBe(403);
     expect(refused.text).not.toContain('data-fixity-failure');
+  });
+
+  it('固定性チェック of an S3 connector: an object changed on the storage server disk is on the page and in the audit log', async () => {
+    const s3 = await startS3rver();
+    try {
+      const settings = {
+        endpoint: s3.endpoint,
+        region: 'ap-northeast-1',
+        bucket: s3.bucket,
+        prefix: 'records/',
+        accessKeyId: s3.accessKeyId,
+      };
+      await admin.post('/admin/archive', '/admin/archive/connectors', {
+        kind: 's3',
+        name: 'fixity-s3',
+        ...settings,
+        secret: s3.secretAccessKey,
+        format: 'tar',
+        maxAttempts: '3',
+        formIds: 'no-such-form-s3',
+      });
+      const connector = await db
+        .getRepository(ArchiveConnectorEntity)
+        .findOneByOrFail({ name: 'fixity-s3' });
+      expect(connector.settings).toMatchObject({ bucket: s3.bucket, prefix: 'records/' });
+      const source = archiveRecord();
+      const outbox = app.get(ArchiveOutboxService);
+      await db.transaction((em) =>
+        outbox.enqueue(em, {
+          id: source.record.id,
+          municipalityCode: '990019',
+          formId: 'no-such-form-s3',
+          receiptNumber: source.record.receiptNumber,
+        }),
+      );
+      const [claimed] = (await outbox.claim('test', 50, 60_000)).filter(
+        (d) => d.connectorId === connector.id,
+      );
+      const result = await new S3Target({
+        ...settings,
+        secretAccessKey: s3.secretAccessKey,
+      }).deliver(buildBag(source, claimed.acceptedAt), {
+        format: 'tar',
+        idempotencyKey: claimed.idempotencyKey,
+        retainUntil: null,
+      });
+      await outbox.markDelivered(claimed, result);
+      // bit rot on the storage server: one byte of the stored object changes, the server notices nothing
+      const file = s3.objectFile(`records/${source.record.receiptNumber}.tar`);
+      const bytes = readFileSync(file);
+      bytes[600] ^= 0x20;
+      writeFileSync(file, bytes);
+
+      const page = await admin.post('/admin/archive', '/admin/archive/fixity', {});
+      expect(page.status).toBe(200);
+      expect(page.text).toContain(`data-fixity-failure="${source.record.receiptNumber}"`);
+      expect(page.text).toContain(
+        `s3://${s3.bucket}/records/${source.record.receiptNumber}.tar has changed (SHA-256`,
+      );
+      const audited = await db.getRepository(AuditLogEntity).findBy({
+        action: 'archive.fixity_failed',
+        targetId: claimed.id,
+      });
+      expect(audited).toHaveLength(1);
+      expect(JSON.parse(audited[0].detail)).toMatchObject({
+        receiptNumber: source.record.receiptNumber,
+        connector: 'fixity-s3',
+        location: `s3://${s3.bucket}/records/${source.record.receiptNumber}.tar`,
+        differences: [expect.stringMatching(/has changed \(SHA-256 [0-9a-f]{64}\)$/)],
+      });
+    } finally {
+      await s3.stop();
+    }
   });
 });

@@ -1,13 +1,15 @@
 /**
  * An HTTP proxy in front of a real server that misbehaves on demand (fault injection): answers 500, closes the
- * connection in the middle of an upload, answers slowly, or stores something else than it was sent (it flips a
- * byte of every PUT body and passes the real server's answer back).
+ * connection in the middle of an upload, answers slowly, stores something else than it was sent (it flips a
+ * byte of every PUT body and passes the real server's answer back), or reads back something else than is stored
+ * (it flips a byte of every GET body the server answers 200 to).
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Transform } from 'node:stream';
 
-export type Fault = 'none' | 'status-500' | 'close-mid-upload' | 'slow' | 'corrupt-put';
+export type Fault =
+  'none' | 'status-500' | 'close-mid-upload' | 'slow' | 'corrupt-put' | 'corrupt-get';
 
 export interface FaultProxy {
   url: string;
@@ -15,6 +17,23 @@ export interface FaultProxy {
   /** requests seen, by method */
   counts: Record<string, number>;
   close(): Promise<void>;
+}
+
+/** Passes a body through with its first byte inverted (same length: only a checksum can tell). */
+function flipFirstByte(): Transform {
+  let isFlipped = false;
+  return new Transform({
+    transform(chunk: Buffer, _e, callback) {
+      if (!isFlipped && chunk.length > 0) {
+        const copy = Buffer.from(chunk);
+        copy[0] ^= 0xff;
+        isFlipped = true;
+        callback(null, copy);
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
 }
 
 export async function startFaultProxy(target: string, slowMs = 3000): Promise<FaultProxy> {
@@ -58,32 +77,23 @@ export async function startFaultProxy(target: string, slowMs = 3000): Promise<Fa
         const d = new URL(destination);
         headers.destination = `${upstream.origin}${d.pathname}`;
       }
+      if (state.fault === 'corrupt-get' && method === 'GET') {
+        delete headers['accept-encoding']; // plain bytes to flip
+      }
       const out = request(
         { host: upstream.hostname, port: upstream.port, method, path: req.url, headers },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
+          if (state.fault === 'corrupt-get' && method === 'GET' && answer.statusCode === 200) {
+            answer.pipe(flipFirstByte()).pipe(res);
+          } else {
+            answer.pipe(res);
+          }
         },
       );
       out.on('error', () => res.destroy());
       if (isCorrupting) {
-        let isFlipped = false;
-        req
-          .pipe(
-            new Transform({
-              transform(chunk: Buffer, _e, callback) {
-                if (!isFlipped && chunk.length > 0) {
-                  const copy = Buffer.from(chunk);
-                  copy[0] ^= 0xff;
-                  isFlipped = true;
-                  callback(null, copy);
-                  return;
-                }
-                callback(null, chunk);
-              },
-            }),
-          )
-          .pipe(out);
+        req.pipe(flipFirstByte()).pipe(out);
       } else {
         req.pipe(out);
       }

@@ -21,6 +21,8 @@ export interface S3Server {
   secretAccessKey: string;
   /** every key in the bucket */
   keys(): Promise<string[]>;
+  /** the file on s3rver's disk that holds an object's bytes (to change it behind the server's back) */
+  objectFile(key: string): string;
   client: S3Client;
   stop(): Promise<void>;
 }
@@ -52,6 +54,8 @@ export async function startS3rver(bucket = 'archive'): Promise<S3Server> {
       const answer = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
       return (answer.Contents ?? []).map((c) => c.Key!).sort();
     },
+    // s3rver's filesystem store: <directory>/<bucket>/<key, its last segment suffixed with ._S3rver_object>
+    objectFile: (key) => join(directory, bucket, `${key}._S3rver_object`),
     stop: async () => {
       client.destroy();
       await server.close();

@@ -1,5 +1,5 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
@@ -8,7 +8,9 @@ import {
   validateBagDirectory,
   validateSerializedBag,
 } from '../../../../../test/support/bagit-validator';
+import { startFaultProxy, type FaultProxy } from '../../../../../test/support/fault-proxy';
 import { startS3rver, type S3Server } from '../../../../../test/support/s3rver-server';
+import { ArchiveFixityService, type FixityFinding } from '../archive-fixity.service';
 import { ArchiveDeliveryEntity } from '../../database/entities/archive-delivery.entity';
 import { ArchiveOutboxService } from '../archive-outbox.service';
 import { ArchiveWorker, type ArchiveWorkerOptions } from '../archive.worker';
@@ -27,6 +29,7 @@ const OPTIONS: ArchiveWorkerOptions = {
 
 describe('S3 connector against s3rver', () => {
   let s3: S3Server;
+  let proxy: FaultProxy;
   let dir: string;
   let db: DataSource;
   let outbox: ArchiveOutboxService;
@@ -35,9 +38,11 @@ describe('S3 connector against s3rver', () => {
 
   beforeAll(async () => {
     s3 = await startS3rver();
+    proxy = await startFaultProxy(s3.endpoint);
   });
 
   afterAll(async () => {
+    await proxy.close();
     await s3.stop();
   });
 
@@ -46,6 +51,7 @@ describe('S3 connector against s3rver', () => {
     ({ db } = await archiveTestDatabase('archive_s3', dir));
     outbox = new ArchiveOutboxService(db);
     records = new MemoryRecordSource();
+    proxy.fault = 'none';
     settings = {
       endpoint: s3.endpoint,
       region: 'ap-northeast-1',
@@ -61,9 +67,19 @@ describe('S3 connector against s3rver', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const connector = (format: 'directory' | 'zip' | 'tar', overrides: Partial<S3Settings> = {}) => {
+  const connector = (
+    format: 'directory' | 'zip' | 'tar',
+    overrides: Partial<S3Settings> = {},
+    maxAttempts = 5,
+  ) => {
     const { secretAccessKey, ...shown } = { ...settings, ...overrides };
-    return insertConnector(db, { kind: 's3', settings: shown, secret: secretAccessKey, format });
+    return insertConnector(db, {
+      kind: 's3',
+      settings: shown,
+      secret: secretAccessKey,
+      format,
+      maxAttempts,
+    });
   };
   const accept = async () => {
     const record = records.add(archiveRecord());
@@ -194,5 +210,86 @@ describe('S3 connector against s3rver', () => {
       isIntact: false,
       differences: ['data/signature.p7s has changed'],
     });
+  });
+
+  it.each([
+    [
+      'stores other bytes than it was sent while answering 200 (caught by the ETag it computed)',
+      'corrupt-put',
+      'zip',
+      'ストレージが計算したチェックサムが送った内容と一致しません',
+    ],
+    [
+      'reads back other bytes than it stores (caught by the read-back)',
+      'corrupt-get',
+      'directory',
+      '読み戻した内容が一致しません',
+    ],
+  ] as const)(
+    'a store that %s: never delivered, the bad object removed, dead letter after the attempts; delivered once it behaves',
+    async (_what, fault, format, message) => {
+      await connector(format, { endpoint: proxy.url.replace(/\/$/, '') }, 2);
+      const record = await accept();
+      proxy.fault = fault;
+      const sut = new ArchiveWorker(db, outbox, records, OPTIONS);
+      await sut.runOnce();
+      let [row] = await db.getRepository(ArchiveDeliveryEntity).find();
+      expect(row).toMatchObject({ state: 'pending', attempts: 1, location: null });
+      expect(row.lastError).toContain(message);
+      // what the store holds wrongly is not left behind as if it were the package
+      expect(await keysUnderPrefix()).toEqual([]);
+
+      await new Promise((r) => setTimeout(r, 5));
+      await sut.drain();
+      [row] = await db.getRepository(ArchiveDeliveryEntity).find();
+      expect(row).toMatchObject({ state: 'dead', attempts: 2, deliveredAt: null });
+      expect(row.lastError).toContain(message);
+
+      // nothing lost: the record is still there to send; 再送 once the store behaves delivers it whole
+      proxy.fault = 'none';
+      await outbox.retry('990019', row.id);
+      await expect(sut.drain()).resolves.toBe(1);
+      [row] = await db.getRepository(ArchiveDeliveryEntity).find();
+      expect(row).toMatchObject({ state: 'delivered', attempts: 1 });
+      await expect(
+        new S3Target(settings).fixity(row.location!, format, row.packageSha256!),
+      ).resolves.toEqual({ isIntact: true, differences: [] });
+      if (format === 'zip') {
+        const file = join(dir, 'p.zip');
+        writeFileSync(
+          file,
+          (await download(`${settings.prefix}${record.record.receiptNumber}.zip`)).bytes,
+        );
+        expect(validateSerializedBag(file).errors).toEqual([]);
+      }
+    },
+  );
+
+  it("fixity catches an object whose bytes changed on the server's disk behind its back (bit rot), and reports it", async () => {
+    await connector('zip');
+    const [changed, intact] = [await accept(), await accept()];
+    await expect(new ArchiveWorker(db, outbox, records, OPTIONS).drain()).resolves.toBe(2);
+    const file = s3.objectFile(`${settings.prefix}${changed.record.receiptNumber}.zip`);
+    const bytes = readFileSync(file);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x01; // one bit, same size
+    writeFileSync(file, bytes);
+
+    const reported: FixityFinding[] = [];
+    const result = await new ArchiveFixityService(db, (f) => {
+      reported.push(f);
+      return Promise.resolve();
+    }).run();
+    expect(result).toMatchObject({ checked: 2, intact: 1, unreadable: 0 });
+    expect(reported.map((f) => f.receiptNumber)).toEqual([changed.record.receiptNumber]);
+    expect(reported[0].differences).toEqual([
+      expect.stringMatching(/\.zip has changed \(SHA-256 [0-9a-f]{64}\)$/),
+    ]);
+    const rows = await db.getRepository(ArchiveDeliveryEntity).find();
+    expect(rows.find((r) => r.receiptNumber === intact.record.receiptNumber)?.fixityState).toBe(
+      'ok',
+    );
+    expect(rows.find((r) => r.receiptNumber === changed.record.receiptNumber)?.fixityState).toBe(
+      'failed',
+    );
   });
 });

@@ -3,7 +3,6 @@ import {
   GetObjectCommand,
   GetObjectLockConfigurationCommand,
   HeadBucketCommand,
-  HeadObjectCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -14,7 +13,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ArchiveError, ArchiveErrorCode } from '../archive.error';
 import type { Bag } from '../bagit/bag';
@@ -30,6 +29,14 @@ import type {
 const WHAT = 'S3互換ストレージ';
 const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const base64Of = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+
+async function md5Of(stream: Readable): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of stream) {
+    hash.update(chunk as Buffer);
+  }
+  return hash.digest('base64');
+}
 
 export interface S3Settings {
   endpoint: string;
@@ -67,6 +74,16 @@ function s3Failure(e: unknown, bucket: string): ArchiveError {
         { response },
       );
     }
+    if (
+      ['BadDigest', 'XAmzContentSHA256Mismatch', 'XAmzContentChecksumMismatch'].includes(e.name)
+    ) {
+      // the store computed another checksum of what it received than the one sent: changed on the way
+      return new ArchiveError(
+        ArchiveErrorCode.Unavailable,
+        `${WHAT}: 受け取った内容のチェックサムが送った内容と一致しないと応答しました（${e.name}）。時間をおいて自動で再試行します。`,
+        { response },
+      );
+    }
     if (status >= 400 && status < 500) {
       return new ArchiveError(
         ArchiveErrorCode.Rejected,
@@ -98,8 +115,9 @@ function s3Failure(e: unknown, bucket: string): ArchiveError {
 }
 
 /**
- * S3-compatible object storage: bucket and prefix; every object sent with its SHA-256 (ChecksumAlgorithm SHA256
- * and x-amz-meta-sha256), read back and compared; object lock retention to the record's retention end when the
+ * S3-compatible object storage: bucket and prefix; every object sent with its checksums (Content-MD5, which S3,
+ * Ceph RGW and MinIO verify; x-amz-checksum-sha256 where the store supports it; x-amz-meta-sha256), the store's
+ * answer checked, the object read back and compared; object lock retention to the record's retention end when the
  * bucket has object lock enabled. A directory bag is one object per file, the tag manifest written last (a bag
  * whose tag manifest is there is complete); a zip/tar bag is one object.
  */
@@ -155,7 +173,15 @@ export class S3Target implements ArchiveTarget {
         const tagManifest = bag.entries[bag.entries.length - 1];
         const existing = await this.readObject(`${root}${tagManifest.path}`);
         if (existing) {
-          if (sha256Of(existing) === bag.tagManifestSha256) {
+          // a retry after a crash: the same bag is there only if every file still has its checksum
+          const differences =
+            sha256Of(existing) === bag.tagManifestSha256
+              ? await checkDeliveredBag(
+                  (p) => this.readObject(`${root}${p}`),
+                  bag.tagManifestSha256,
+                )
+              : ['tagmanifest-sha256.txt differs'];
+          if (differences.length === 0) {
             return {
               location: this.location(root),
               packageSha256: bag.tagManifestSha256,
@@ -166,14 +192,12 @@ export class S3Target implements ArchiveTarget {
           throw this.exists(root);
         }
         for (const entry of bag.entries) {
-          const key = `${root}${entry.path}`;
-          await this.put(
-            key,
-            { Body: entry.open(), ContentLength: entry.size },
-            entry.sha256,
+          await this.putChecked(
+            `${root}${entry.path}`,
+            () => ({ Body: entry.open(), ContentLength: entry.size }),
+            { sha256: entry.sha256, md5: await md5Of(entry.open()) },
             lock,
           );
-          await this.readBack(key, entry.sha256);
         }
         return {
           location: this.location(root),
@@ -188,12 +212,14 @@ export class S3Target implements ArchiveTarget {
         // the size must be known before the upload: the package goes through a temporary file
         const file = join(dir, 'package');
         const hash = createHash('sha256');
+        const md5 = createHash('md5');
         let size = 0;
         await pipeline(
           serializedBagStream(bag, context.format),
           new Transform({
             transform(chunk: Buffer, _e, callback) {
               hash.update(chunk);
+              md5.update(chunk);
               size += chunk.length;
               callback(null, chunk);
             },
@@ -201,20 +227,20 @@ export class S3Target implements ArchiveTarget {
           createWriteStream(file),
         );
         const packageSha256 = hash.digest('hex');
-        const existing = await this.head(key);
+        const existing = await this.readObject(key);
         if (existing) {
-          if (existing === packageSha256) {
+          // a retry after a crash finds its own package; anything else is never overwritten
+          if (sha256Of(existing) === packageSha256) {
             return { location: this.location(key), packageSha256, wasAlreadyThere: true, note };
           }
           throw this.exists(key);
         }
-        await this.put(
+        await this.putChecked(
           key,
-          { Body: createReadStream(file), ContentLength: size },
-          packageSha256,
+          () => ({ Body: createReadStream(file), ContentLength: size }),
+          { sha256: packageSha256, md5: md5.digest('base64') },
           lock,
         );
-        await this.readBack(key, packageSha256);
         return { location: this.location(key), packageSha256, wasAlreadyThere: false, note };
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -262,19 +288,26 @@ export class S3Target implements ArchiveTarget {
     );
   }
 
-  private async put(
+  /**
+   * PUT with the checksums the store verifies (Content-MD5 everywhere, x-amz-checksum-sha256 where supported), then
+   * the store's own answer (its checksum, or the ETag that is the MD5 it computed of a plain single-part object)
+   * and a read-back of the stored bytes compared with what was sent. A store that answered 200 but holds something
+   * else is caught here: the object just written is removed (where object lock allows) and the attempt is retried.
+   */
+  private async putChecked(
     key: string,
-    body: Pick<PutObjectCommandInput, 'Body' | 'ContentLength'>,
-    sha256: string,
+    body: () => Pick<PutObjectCommandInput, 'Body' | 'ContentLength'>,
+    digests: { sha256: string; md5: string },
     retainUntil: Date | null,
   ): Promise<void> {
     const answer = await this.client.send(
       new PutObjectCommand({
         Bucket: this.settings.bucket,
         Key: key,
-        ...body,
-        ChecksumSHA256: base64Of(sha256),
-        Metadata: { sha256 },
+        ...body(),
+        ContentMD5: digests.md5,
+        ChecksumSHA256: base64Of(digests.sha256),
+        Metadata: { sha256: digests.sha256 },
         // a second writer of the same key is refused where the store supports conditional writes
         IfNoneMatch: '*',
         ...(retainUntil
@@ -282,39 +315,30 @@ export class S3Target implements ArchiveTarget {
           : {}),
       }),
     );
-    if (answer.ChecksumSHA256 && answer.ChecksumSHA256 !== base64Of(sha256)) {
+    const etag = answer.ETag?.replace(/"/g, '') ?? '';
+    // AWS: the ETag of a single-part object stored in plain or with SSE-S3 is the MD5 of its bytes
+    const isEtagMd5 =
+      /^[0-9a-f]{32}$/i.test(etag) &&
+      answer.ServerSideEncryption !== 'aws:kms' &&
+      answer.ServerSideEncryption !== 'aws:kms:dsse' &&
+      !answer.SSECustomerAlgorithm;
+    const isAnswerWrong =
+      (answer.ChecksumSHA256 !== undefined && answer.ChecksumSHA256 !== base64Of(digests.sha256)) ||
+      (isEtagMd5 && etag.toLowerCase() !== Buffer.from(digests.md5, 'base64').toString('hex'));
+    const stored = isAnswerWrong ? null : await this.readObject(key);
+    if (isAnswerWrong || !stored || sha256Of(stored) !== digests.sha256) {
+      await this.client
+        .send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key }))
+        .catch(() => undefined);
       throw new ArchiveError(
         ArchiveErrorCode.ReadBackMismatch,
-        `${WHAT}: ${key} のチェックサムが、送った内容と一致しません。`,
+        isAnswerWrong
+          ? `${WHAT}: ${key} について、ストレージが計算したチェックサムが送った内容と一致しません。ストレージが正しく保存していない可能性があります。`
+          : `${WHAT}: 送った ${key} と、読み戻した内容が一致しません。ストレージが正しく保存していない可能性があります。`,
+        {
+          response: `ETag ${answer.ETag ?? '-'}, x-amz-checksum-sha256 ${answer.ChecksumSHA256 ?? '-'}`,
+        },
       );
-    }
-  }
-
-  /** Reads the object back: the store must hold what was sent (a store answering 200 with other bytes is caught). */
-  private async readBack(key: string, sha256: string): Promise<void> {
-    const bytes = await this.readObject(key);
-    if (!bytes || sha256Of(bytes) !== sha256) {
-      throw new ArchiveError(
-        ArchiveErrorCode.ReadBackMismatch,
-        `${WHAT}: 送った ${key} と、読み戻した内容が一致しません。ストレージが正しく保存していない可能性があります。`,
-      );
-    }
-  }
-
-  private async head(key: string): Promise<string | null> {
-    try {
-      const answer = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key }),
-      );
-      return answer.Metadata?.sha256 ?? '';
-    } catch (e) {
-      if (
-        e instanceof S3ServiceException &&
-        (e.$metadata.httpStatusCode === 404 || e.name === 'NotFound')
-      ) {
-        return null;
-      }
-      throw e;
     }
   }
 
