@@ -1,11 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource } from 'typeorm';
-import { loadConfig } from '@madoguchi/common';
+import { DataSource, In } from 'typeorm';
+import { FileBlobStore, loadConfig } from '@madoguchi/common';
 import { packageSha256, retentionEndDate } from '@madoguchi/records';
 import type { SimulatedJlis } from '@madoguchi/virtual-card';
 import { PortalConfig } from '../apps/portal/src/config/portal.config';
@@ -17,9 +25,19 @@ import { RecordEntity } from '../apps/backoffice/src/database/entities/record.en
 import { RecordFileEntity } from '../apps/backoffice/src/database/entities/record-file.entity';
 import { RecordDisposalEntity } from '../apps/backoffice/src/database/entities/record-disposal.entity';
 import { RecordsService } from '../apps/backoffice/src/records/records.service';
+import { RecordDisposalService } from '../apps/backoffice/src/records/record-disposal.service';
+import { ArchiveOutboxService } from '../apps/backoffice/src/archive/archive-outbox.service';
+import { ArchiveConnectorEntity } from '../apps/backoffice/src/database/entities/archive-connector.entity';
+import { ArchiveDeliveryEntity } from '../apps/backoffice/src/database/entities/archive-delivery.entity';
+import { ApplicationCommentEntity } from '../apps/backoffice/src/database/entities/application-comment.entity';
+import { ApplicationIdentityEntity } from '../apps/backoffice/src/database/entities/application-identity.entity';
+import { AttachmentEntity } from '../apps/backoffice/src/database/entities/attachment.entity';
+import { queryDatabase } from './support/database-inspect';
 import { AuditLog } from '../apps/backoffice/src/audit/audit-log';
 import { AuditLogEntity } from '../apps/backoffice/src/database/entities/audit-log.entity';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
+import { StaffUserEntity } from '../apps/backoffice/src/database/entities/staff-user.entity';
+import type { StaffContext } from '../apps/backoffice/src/auth/staff-context';
 import { PullWorker } from '../apps/backoffice/src/transfer/pull.worker';
 import { pngBytes, submitTestPermit } from './factories/application.factory';
 import { binary, submitSignedApplication, unescapeHtml } from './support/signed-application';
@@ -573,5 +591,282 @@ describe('records of accepted applications (issue 5 §8)', () => {
     expect(
       (await admin.post('/records/disposal', `/records/${record.id}/disposal`, {})).status,
     ).toBe(404);
+  });
+
+  /** Where `text` (UTF-8) is still stored: the blob files, and the database (SQLite: the raw file and its WAL; PostgreSQL: every row of every table as text). */
+  async function placesHolding(text: string): Promise<string[]> {
+    const needle = Buffer.from(text, 'utf8');
+    const places: string[] = [];
+    if (existsSync(blobsDir)) {
+      for (const e of readdirSync(blobsDir, { recursive: true, withFileTypes: true })) {
+        if (e.isFile() && readFileSync(join(e.parentPath, e.name)).includes(needle)) {
+          places.push(`blob ${e.name}`);
+        }
+      }
+    }
+    if (backofficeDbUrl.startsWith('sqlite:')) {
+      const file = backofficeDbUrl.slice('sqlite:'.length);
+      for (const f of [file, `${file}-wal`]) {
+        if (existsSync(f) && readFileSync(f).includes(needle)) {
+          places.push(`database file ${f}`);
+        }
+      }
+    } else {
+      const tables = await queryDatabase<{ name: string }>(
+        backofficeDbUrl,
+        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+      );
+      for (const { name } of tables) {
+        const rows = await queryDatabase<{ row: string }>(
+          backofficeDbUrl,
+          `SELECT t::text AS row FROM "${name}" t`,
+        );
+        if (rows.some((r) => r.row.includes(text))) {
+          places.push(`table ${name}`);
+        }
+      }
+    }
+    return places;
+  }
+
+  it('disposal removes the resident’s data everywhere and keeps the register; the list and page say 廃棄済み; an interrupted file deletion is finished by the job; the outbox delivers nothing of it', async () => {
+    const admin = agents['records-admin'];
+    // a unique name in each application, so that the search below can only find these two
+    const permit = await submitTestPermit(portalUrl, { familyName: '廃棄谷' });
+    const permitApp = await pickedUp(permit.receiptNumber);
+    const signed = await submitSignedApplication(portalUrl, jlis, '廃棄子');
+    const signedApp = await pickedUp(signed.receiptNumber);
+    for (const [app, note] of [
+      [permitApp, '廃棄谷さんに電話で確認済み'],
+      [signedApp, '廃棄子さんの住所を確認'],
+    ] as const) {
+      expect(
+        (
+          await reviewer().post(`/applications/${app.id}`, `/applications/${app.id}/comments`, {
+            body: note,
+          })
+        ).status,
+      ).toBe(303);
+    }
+    // an archive connector for the signed form: its acceptance queues a delivery that is never made here
+    const connectorId = '5d0b7a52-0000-4000-8000-00000000d15b';
+    await db.getRepository(ArchiveConnectorEntity).insert({
+      id: connectorId,
+      municipalityCode: '990019',
+      name: 'disposal test folder',
+      kind: 'folder',
+      format: 'zip',
+      settings: { path: join(dir, 'archive-never') },
+      secret: null,
+      formIds: ['test-cardface'],
+      isEnabled: true,
+      maxAttempts: 3,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+    const permitRecord = await accept(permitApp);
+    const signedRecord = await accept(signedApp);
+    await db
+      .getRepository(ArchiveConnectorEntity)
+      .update({ id: connectorId }, { isEnabled: false });
+    await expect(
+      db
+        .getRepository(ArchiveDeliveryEntity)
+        .countBy({ recordId: signedRecord.id, state: 'pending' }),
+    ).resolves.toBe(1);
+    const signedIdentity = await db
+      .getRepository(ApplicationIdentityEntity)
+      .findOneByOrFail({ applicationId: signedApp.id });
+    expect(signedIdentity.documentBlobKey).not.toBeNull();
+
+    // the search can fail: before disposal both names are in the database, and the signed document's bytes (a
+    // blob) hold the signed one's (an unsigned record has the answers only in the PDF's glyphs: its keys are checked)
+    for (const name of ['廃棄谷', '廃棄子']) {
+      const places = await placesHolding(name);
+      expect({ name, inDatabase: places.some((p) => !p.startsWith('blob')) }).toEqual({
+        name,
+        inDatabase: true,
+      });
+    }
+    expect(await placesHolding('廃棄子')).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^blob /)]),
+    );
+    const permitKeys = [
+      ...(await db.getRepository(RecordFileEntity).findBy({ recordId: permitRecord.id })),
+      ...(await db.getRepository(AttachmentEntity).findBy({ applicationId: permitApp.id })),
+    ].map((f) => f.blobKey);
+    expect(permitKeys.every((k) => existsSync(join(blobsDir, k)))).toBe(true);
+    expect(permitKeys.length).toBeGreaterThan(3);
+
+    await db
+      .getRepository(RecordEntity)
+      .update({ id: In([permitRecord.id, signedRecord.id]) }, { retentionEnd: '2021-03-31' });
+
+    // the permit: a 管理者 approves on the page
+    expect(
+      (await admin.post('/records/disposal', `/records/${permitRecord.id}/disposal`, {})).status,
+    ).toBe(303);
+
+    // the signed one: the process dies after the commit, while deleting the files (after the first one)
+    const realBlobs = new FileBlobStore(blobsDir);
+    let deletions = 0;
+    const dying = {
+      put: (b: Uint8Array) => realBlobs.put(b),
+      get: (k: string) => realBlobs.get(k),
+      delete: async (k: string) => {
+        if (deletions++ >= 1) {
+          throw new Error('the process died');
+        }
+        await realBlobs.delete(k);
+      },
+    };
+    const adminStaff = await db
+      .getRepository(StaffUserEntity)
+      .findOneByOrFail({ loginId: 'records-admin' });
+    const interrupted = await new RecordDisposalService(
+      db,
+      dying,
+      backoffice.get(AuditLog),
+    ).approve(
+      {
+        id: adminStaff.id,
+        loginId: adminStaff.loginId,
+        displayName: adminStaff.displayName,
+        role: 'admin',
+        municipalityCode: '990019',
+        departments: [],
+        mustChangePassword: false,
+        isPlatformAdmin: false,
+        pendingFactor: null,
+        hasTotp: false,
+        mustEnrolTotp: false,
+        sessionHash: '',
+      } satisfies StaffContext,
+      signedRecord.id,
+    );
+    expect(interrupted.filesDeletedAt).toBeNull();
+    const pending = await db
+      .getRepository(RecordDisposalEntity)
+      .findOneByOrFail({ recordId: signedRecord.id });
+    expect(pending.filesDeletedAt).toBeNull();
+    expect(pending.blobKeys).toContain(signedIdentity.documentBlobKey);
+    expect(pending.blobKeys).toContain(signedIdentity.cmsBlobKey);
+    expect(pending.blobKeys.filter((k) => existsSync(join(blobsDir, k))).length).toBe(
+      pending.blobKeys.length - 1,
+    );
+    expect(await placesHolding('廃棄子')).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^blob /)]),
+    );
+
+    // the disposal job finishes it; run again, it has nothing left to do
+    const job = () =>
+      spawnSync(
+        process.execPath,
+        [join(REPO_ROOT, 'dist/apps/backoffice/src/cli/list-disposals.js')],
+        {
+          env: {
+            ...process.env,
+            NODE_ENV: 'test',
+            BACKOFFICE_DATABASE_URL: backofficeDbUrl,
+            BACKOFFICE_DATA_DIR: join(dir, 'backoffice'),
+          },
+        },
+      );
+    const first = job();
+    expect(first.stdout.toString()).toContain('中断していた廃棄のファイル削除を完了しました: 1件');
+    expect(job().stdout.toString()).not.toContain('中断していた廃棄');
+    await expect(
+      db.getRepository(RecordDisposalEntity).findOneByOrFail({ recordId: signedRecord.id }),
+    ).resolves.toMatchObject({ blobKeys: [] });
+    for (const k of pending.blobKeys) {
+      expect(existsSync(join(blobsDir, k))).toBe(false);
+    }
+    await expect(backoffice.get(RecordDisposalService).finishPending()).resolves.toBe(0);
+
+    // nothing of either resident is left in any row or file
+    expect(permitKeys.filter((k) => existsSync(join(blobsDir, k)))).toEqual([]);
+    for (const name of ['廃棄谷', '廃棄子']) {
+      expect({ name, places: await placesHolding(name) }).toEqual({ name, places: [] });
+    }
+    for (const app of [permitApp, signedApp]) {
+      await expect(
+        db.getRepository(AttachmentEntity).countBy({ applicationId: app.id }),
+      ).resolves.toBe(0);
+      await expect(
+        db.getRepository(ApplicationCommentEntity).countBy({ applicationId: app.id }),
+      ).resolves.toBe(0);
+      await expect(
+        db.getRepository(ApplicationIdentityEntity).countBy({ applicationId: app.id }),
+      ).resolves.toBe(0);
+      const tomb = await db.getRepository(ApplicationEntity).findOneByOrFail({ id: app.id });
+      expect(tomb).toMatchObject({
+        answers: {},
+        applicantName: '',
+        receiptNumber: app.receiptNumber,
+      });
+      expect(tomb.disposedAt).toBeInstanceOf(Date);
+    }
+    // the outbox has nothing left to deliver of it
+    await expect(
+      db.getRepository(ArchiveDeliveryEntity).countBy({ recordId: signedRecord.id }),
+    ).resolves.toBe(0);
+    const claimed = await backoffice
+      .get(ArchiveOutboxService)
+      .claim('disposal-test', 100, 60_000, new Date(Date.now() + 86_400_000));
+    expect(claimed.filter((d) => d.recordId === signedRecord.id)).toEqual([]);
+
+    // the register (廃棄簿): what, when, who approved
+    const register = await db.getRepository(RecordDisposalEntity).findOneByOrFail({
+      recordId: permitRecord.id,
+    });
+    expect(register).toMatchObject({
+      receiptNumber: permit.receiptNumber,
+      formId: 'test-permit',
+      formVersion: permitApp.formVersion,
+      department: 'テスト課',
+      packageSha256: permitRecord.packageSha256,
+      retentionEnd: '2021-03-31',
+      approvedByName: 'admin 担当',
+      blobKeys: [],
+    });
+    expect(register.receivedAt?.getTime()).toBe(permitApp.receivedAt.getTime());
+    const disposals = await db.getRepository(AuditLogEntity).find({
+      where: { action: 'record.disposed', targetId: In([permitRecord.id, signedRecord.id]) },
+      order: { seq: 'ASC' },
+    });
+    expect(disposals.map((e) => [e.targetId, e.actorLoginId])).toEqual([
+      [permitRecord.id, 'records-admin'],
+      [signedRecord.id, 'records-admin'],
+    ]);
+    expect(JSON.parse(disposals[0].detail)).toMatchObject({
+      receiptNumber: permit.receiptNumber,
+      department: 'テスト課',
+      packageSha256: permitRecord.packageSha256,
+      approvedBy: { loginId: 'records-admin', name: 'admin 担当' },
+    });
+    await expect(backoffice.get(AuditLog).verify(db)).resolves.toMatchObject({ isIntact: true });
+
+    // the list and the page show 廃棄済み with the tombstone only
+    const list = unescapeHtml((await admin.agent.get('/applications')).text);
+    const row = list.split('<tr>').find((r) => r.includes(`>${permit.receiptNumber}</a>`));
+    expect(row).toContain('廃棄済み');
+    const page = unescapeHtml((await admin.agent.get(`/applications/${signedApp.id}`)).text);
+    expect(page).toContain('廃棄済み');
+    expect(page).toContain(signed.receiptNumber);
+    expect(page).toContain(signedRecord.packageSha256);
+    expect(page).not.toContain('廃棄子');
+    expect(page).not.toContain('data-package-sha256');
+    // nothing is added to a disposed application, nothing of it downloaded
+    const refused = await reviewer().post(
+      `/applications/${permitApp.id}`,
+      `/applications/${permitApp.id}/comments`,
+      { body: '廃棄谷' },
+    );
+    expect(refused.status).toBe(410);
+    expect(unescapeHtml(refused.text)).toContain('廃棄済み');
+    await expect(
+      db.getRepository(ApplicationCommentEntity).countBy({ applicationId: permitApp.id }),
+    ).resolves.toBe(0);
+    expect((await admin.agent.get(`/applications/${signedApp.id}/signature.p7s`)).status).toBe(410);
   });
 });

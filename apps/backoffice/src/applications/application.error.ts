@@ -16,6 +16,8 @@ export enum ApplicationErrorCode {
   /** 現況確認 of an application without a recorded signing certificate */
   NotSigned = 'APPLICATION_NOT_SIGNED',
   RevocationCheckNotPermitted = 'REVOCATION_CHECK_NOT_PERMITTED',
+  /** the application's record was disposed of (廃棄): only its tombstone remains */
+  Disposed = 'APPLICATION_DISPOSED',
 }
 
 export class ApplicationError extends DomainError<ApplicationErrorCode> {}

@@ -21,9 +21,9 @@ import { ApplicationSearchService } from '../search/application-search.service';
 import { parseSearchQuery } from '../search/search-filter';
 import { toSearchView } from '../search/to-search-view.mapper';
 import { StaffService } from '../staff/staff.service';
-import { canReadRecords } from '../records/record-disposal.service';
+import { canReadRecords, RecordDisposalService } from '../records/record-disposal.service';
 import { RecordsService } from '../records/records.service';
-import { toRecordView } from '../records/to-record-view.mapper';
+import { toRecordView, toTombstoneView } from '../records/to-record-view.mapper';
 import { applicationErrorMessage } from '../web/error-messages';
 import { ALL_ROLES, Roles, homePathOf } from '../web/roles';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
@@ -54,6 +54,7 @@ export class ApplicationsController {
     @Inject(ArchiveOutboxService) private readonly archive: ArchiveOutboxService,
     @Inject(ApplicationSearchService) private readonly search: ApplicationSearchService,
     @Inject(RecordsService) private readonly records: RecordsService,
+    @Inject(RecordDisposalService) private readonly disposal: RecordDisposalService,
     @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(DataSource) private readonly db: DataSource,
   ) {}
@@ -185,7 +186,8 @@ export class ApplicationsController {
       if (
         !(e instanceof ApplicationError) ||
         e.code === ApplicationErrorCode.NotFound ||
-        e.code === ApplicationErrorCode.NotPermitted
+        e.code === ApplicationErrorCode.NotPermitted ||
+        e.code === ApplicationErrorCode.Disposed
       ) {
         throw e;
       }
@@ -248,7 +250,8 @@ export class ApplicationsController {
     if (
       !(e instanceof ApplicationError) ||
       e.code === ApplicationErrorCode.NotFound ||
-      e.code === ApplicationErrorCode.NotPermitted
+      e.code === ApplicationErrorCode.NotPermitted ||
+      e.code === ApplicationErrorCode.Disposed
     ) {
       throw e;
     }
@@ -279,6 +282,16 @@ export class ApplicationsController {
 
   private async detailModel(staff: StaffContext, id: string) {
     const detail = await this.applications.detail(staff, id);
+    if (detail.application.disposedAt) {
+      // 廃棄済み: only the tombstone and the disposal register entry are left to show
+      const entry = await this.disposal.registerEntry(staff.municipalityCode, id);
+      return {
+        ...(await this.frame(staff)),
+        application: { receiptNumber: detail.application.receiptNumber },
+        tombstone: toTombstoneView(detail.application, entry),
+        archiveDeliveries: [],
+      };
+    }
     const form = this.forms.find(detail.application.municipalityCode, detail.application.formId);
     const assignees = detail.mayReview
       ? await this.applications.eligibleAssignees(staff, detail.application)

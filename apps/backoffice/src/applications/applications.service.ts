@@ -196,7 +196,15 @@ export class ApplicationsService {
     return this.forms.find(application.municipalityCode, application.formId)?.department.ja;
   }
 
+  /** A disposed application (廃棄) is a tombstone: nothing is added to it and nothing of it is downloaded. */
+  private ensureNotDisposed(application: ApplicationEntity): void {
+    if (application.disposedAt) {
+      throw new ApplicationError(ApplicationErrorCode.Disposed, 'the application was disposed of');
+    }
+  }
+
   private ensureMayReview(staff: StaffContext, application: ApplicationEntity): void {
+    this.ensureNotDisposed(application);
     if (!mayReview(staff, this.departmentOf(application))) {
       throw new ApplicationError(
         ApplicationErrorCode.NotPermitted,
@@ -229,6 +237,7 @@ export class ApplicationsService {
     which: 'document' | 'cms',
   ): Promise<{ receiptNumber: string; bytes: Buffer }> {
     const application = await this.find(staff, applicationId);
+    this.ensureNotDisposed(application);
     const identity = await this.db
       .getRepository(ApplicationIdentityEntity)
       .findOneBy({ applicationId: application.id });
@@ -248,6 +257,7 @@ export class ApplicationsService {
     attachmentId: string,
   ): Promise<{ attachment: AttachmentEntity; bytes: Buffer }> {
     const application = await this.find(staff, applicationId);
+    this.ensureNotDisposed(application);
     const attachment = await this.db
       .getRepository(AttachmentEntity)
       .findOneBy({ id: attachmentId, applicationId: application.id });

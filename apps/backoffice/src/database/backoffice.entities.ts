@@ -23,7 +23,12 @@ import { ArchiveDelivery1764600000000 } from '../migrations/1764600000000-Archiv
 import { RevocationCheck1764700000000 } from '../migrations/1764700000000-RevocationCheck';
 import { ApplicationSearch1764300000000 } from '../migrations/1764300000000-ApplicationSearch';
 import { StaffDepartmentsAuditLog1764100000000 } from '../migrations/1764100000000-StaffDepartmentsAuditLog';
-import { AuditChainHeadEntity, AuditLogEntity } from './entities/audit-log.entity';
+import {
+  AuditChainHeadEntity,
+  AuditLogEntity,
+  AuditVerifyCheckpointEntity,
+} from './entities/audit-log.entity';
+import { DisposalRegister1765000000000 } from '../migrations/1765000000000-DisposalRegister';
 
 export const BACKOFFICE_ENTITIES = [
   MunicipalityEntity,
@@ -44,6 +49,7 @@ export const BACKOFFICE_ENTITIES = [
   RecordDisposalEntity,
   AuditLogEntity,
   AuditChainHeadEntity,
+  AuditVerifyCheckpointEntity,
 ];
 
 /** In order; a committed migration is never edited (STYLE.md). */
@@ -57,4 +63,5 @@ export const BACKOFFICE_MIGRATIONS = [
   Records1764500000000,
   ArchiveDelivery1764600000000,
   RevocationCheck1764700000000,
+  DisposalRegister1765000000000,
 ];

@@ -17,6 +17,7 @@ const TABLES = [
   'attachment',
   'audit_chain_head',
   'audit_log',
+  'audit_verify_checkpoint',
   'municipality',
   'record',
   'record_disposal',

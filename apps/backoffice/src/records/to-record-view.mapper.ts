@@ -1,4 +1,5 @@
 import { formatJapaneseDate, todayInJapan } from '@madoguchi/forms';
+import type { ApplicationEntity } from '../database/entities/application.entity';
 import type { RecordEntity } from '../database/entities/record.entity';
 import type { RecordDisposalEntity } from '../database/entities/record-disposal.entity';
 import type { RecordPackage } from './records.service';
@@ -61,5 +62,23 @@ export function toDisposalView(due: RecordEntity[], done: RecordDisposalEntity[]
       approvedByName: d.approvedByName,
       isFilesDeleted: d.filesDeletedAt !== null,
     })),
+  };
+}
+
+/** A disposed application's page (廃棄済み): the tombstone and the disposal register's entry, nothing personal. */
+export function toTombstoneView(a: ApplicationEntity, entry: RecordDisposalEntity | null) {
+  return {
+    receiptNumber: a.receiptNumber,
+    title: a.titleEn ? { ja: a.titleJa, en: a.titleEn } : { ja: a.titleJa },
+    formId: a.formId,
+    formVersion: a.formVersion,
+    department: entry?.department ?? a.department ?? '',
+    receivedAt: (entry?.receivedAt ?? a.receivedAt).toISOString(),
+    acceptedAt: entry?.recordCreatedAt.toISOString() ?? '',
+    retentionEndJa: entry ? formatJapaneseDate(entry.retentionEnd) : '',
+    disposedAt: (entry?.disposedAt ?? a.disposedAt ?? a.updatedAt).toISOString(),
+    approvedByName: entry?.approvedByName ?? '',
+    packageSha256: entry?.packageSha256 ?? '',
+    fileCount: entry?.fileCount ?? 0,
   };
 }

@@ -31,6 +31,7 @@ const LIST_COLUMNS = [
   'a.assigneeId',
   'a.correctsReceiptNumber',
   'a.correctedByReceiptNumber',
+  'a.disposedAt',
 ];
 
 export type StatusCounts = Record<ApplicationStatus, number>;

@@ -66,6 +66,7 @@ export function toSearchView({
       assignee: a.assigneeId ? (staffNames.get(a.assigneeId) ?? a.assigneeId) : '',
       correctsReceiptNumber: a.correctsReceiptNumber ?? '',
       correctedByReceiptNumber: a.correctedByReceiptNumber ?? '',
+      isDisposed: Boolean(a.disposedAt),
     })),
     nextHref: page?.next
       ? href('/applications', searchQueryString(filter, { after: page.next }))

@@ -80,7 +80,8 @@ export class BackofficeExceptionFilter implements ExceptionFilter {
       const isForbidden =
         exception.code === ApplicationErrorCode.NotPermitted ||
         exception.code === ApplicationErrorCode.RevocationCheckNotPermitted;
-      status = isMissing ? 404 : isForbidden ? 403 : 400;
+      const isGone = exception.code === ApplicationErrorCode.Disposed;
+      status = isMissing ? 404 : isForbidden ? 403 : isGone ? 410 : 400;
       message = applicationErrorMessage(exception.code);
     } else if (exception instanceof StaffAdminError) {
       status =

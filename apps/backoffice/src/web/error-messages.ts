@@ -72,6 +72,11 @@ export function applicationErrorMessage(code: ApplicationErrorCode): LocalizedTe
         ja: 'この申請の現況確認はできません。管理者か、この申請の担当課の審査者に依頼してください。',
         en: 'You cannot check the current status for this application. Ask an administrator or a reviewer of its department.',
       };
+    case ApplicationErrorCode.Disposed:
+      return {
+        ja: 'この申請の記録は保存期間満了により廃棄済みです。申請内容・添付ファイル・署名は削除され、廃棄簿の情報だけが残っています。何も変更していません。',
+        en: 'The record of this application was disposed of after its retention period. Its answers, attachments and signature were deleted; only the disposal register entry remains. Nothing was changed.',
+      };
   }
 }
 

@@ -98,4 +98,8 @@ export class ApplicationEntity {
 
   @Column({ name: 'search_kana', type: 'varchar', length: 200, nullable: true })
   searchKana!: string | null;
+
+  /** set when the record was disposed of (廃棄): the row is then a tombstone, its answers and names emptied */
+  @Column({ name: 'disposed_at', type: Date, nullable: true })
+  disposedAt?: Date | null;
 }

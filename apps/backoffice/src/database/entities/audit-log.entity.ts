@@ -60,3 +60,22 @@ export class AuditChainHeadEntity {
   @Column({ type: 'varchar', length: 64 })
   hash!: string;
 }
+
+/**
+ * The single row (id 1) naming the last entry the audit viewer found intact from the start of the chain: the viewer
+ * verifies only the entries after it (`npm run audit:verify` still walks the whole chain).
+ */
+@Entity('audit_verify_checkpoint')
+export class AuditVerifyCheckpointEntity {
+  @PrimaryColumn({ type: 'integer' })
+  id!: number;
+
+  @Column({ type: 'integer' })
+  seq!: number;
+
+  @Column({ type: 'varchar', length: 64 })
+  hash!: string;
+
+  @Column({ name: 'verified_at', type: Date })
+  verifiedAt!: Date;
+}

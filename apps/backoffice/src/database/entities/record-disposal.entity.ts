@@ -1,9 +1,10 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
- * The tombstone of a disposed record (廃棄): what it was, its package SHA-256, when and who approved. The record's
- * rows are deleted in the same transaction; its files right after (blobKeys until filesDeletedAt is set, so a
- * crash in between is finished by the next disposal run).
+ * The disposal register (廃棄簿): what a disposed record was, its package SHA-256, when and who approved. The
+ * record's rows and the application's personal data are deleted in the same transaction; the files (record package,
+ * attachments, signed bytes) right after: blobKeys until filesDeletedAt is set, so a crash in between is finished by
+ * the next disposal run.
  */
 @Entity('record_disposal')
 @Index('IDX_record_disposal_municipality', ['municipalityCode', 'disposedAt'])
@@ -35,6 +36,15 @@ export class RecordDisposalEntity {
   @Column({ name: 'retention_end', type: 'varchar', length: 10 })
   retentionEnd!: string;
 
+  /** the form's 担当課 when the application was stored */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  department?: string | null;
+
+  /** when the back office picked the application up (受付) */
+  @Column({ name: 'received_at', type: Date, nullable: true })
+  receivedAt?: Date | null;
+
+  /** when the record was made: the day the application was accepted (完了) */
   @Column({ name: 'record_created_at', type: Date })
   recordCreatedAt!: Date;
 
