@@ -104,12 +104,11 @@ export class RecordDisposalService {
     }
     const tombstone = await this.db.transaction(async (em) => {
       const applicationId = record.applicationId;
-      const [files, attachments, identity, application] = await Promise.all([
-        em.find(RecordFileEntity, { where: { recordId: record.id } }),
-        em.find(AttachmentEntity, { where: { applicationId } }),
-        em.findOneBy(ApplicationIdentityEntity, { applicationId }),
-        em.findOneBy(ApplicationEntity, { id: applicationId }),
-      ]);
+      // one after the other: a transaction is one connection
+      const files = await em.find(RecordFileEntity, { where: { recordId: record.id } });
+      const attachments = await em.find(AttachmentEntity, { where: { applicationId } });
+      const identity = await em.findOneBy(ApplicationIdentityEntity, { applicationId });
+      const application = await em.findOneBy(ApplicationEntity, { id: applicationId });
       const blobKeys = [
         ...files.map((f) => f.blobKey),
         ...attachments.map((a) => a.blobKey),
