@@ -264,6 +264,9 @@ describe('現況確認: the signing certificate’s revocation asked again from 
       .getRepository(ApplicationEntity)
       .update({ id: done.application.id }, { status: 'completed' });
 
+    const auditedRuns = () =>
+      db.getRepository(AuditLogEntity).countBy({ action: 'revocation.recheck_run' });
+    const runsBefore = await auditedRuns();
     // Not spawnSync: J-LIS answers from this very process.
     const run = await promisify(execFile)(
       process.execPath,
@@ -279,8 +282,23 @@ describe('現況確認: the signing certificate’s revocation asked again from 
     expect(run.stdout).toMatch(
       /^現況確認: \d+件（有効 \d+、失効 \d+、確認できず 0、12時間以内に確認済み [1-9]\d*）/,
     );
+    expect(run.stdout).toContain('新たに失効 0件');
     const [nightly] = await checksOf(open.application.id);
     expect(nightly).toMatchObject({ result: 'good', run: 'scheduled', checkedBy: null });
+    // the run's summary in the audit log: one entry, with its counts
+    await expect(auditedRuns()).resolves.toBe(runsBefore + 1);
+    const entry = await db.getRepository(AuditLogEntity).findOneOrFail({
+      where: { action: 'revocation.recheck_run' },
+      order: { seq: 'DESC' },
+    });
+    expect(JSON.parse(entry.detail)).toMatchObject({
+      trigger: 'cli',
+      newlyRevoked: 0,
+      unknown: 0,
+      errors: 0,
+      isStoppedEarly: false,
+    });
+    expect(JSON.parse(entry.detail).checked).toBeGreaterThanOrEqual(1);
     await expect(checksOf(done.application.id)).resolves.toEqual([]);
     expect(await page(reviewer, open.application.id)).toMatch(
       /data-revocation-latest="good">.*?<small>夜間の自動確認、OCSP<\/small>/s,

@@ -18,6 +18,8 @@ export const AuditAction = {
   ApplicationCommented: 'application.commented',
   /** 現況確認: the signing certificate's revocation asked again */
   RevocationChecked: 'application.revocation_checked',
+  /** one nightly (or `npm run backoffice:recheck`) 現況確認 run: counts, newly revoked, errors */
+  RevocationRecheckRun: 'revocation.recheck_run',
   ApplicationReceived: 'application.received',
   ExportCsv: 'export.csv',
   StaffCreated: 'staff.created',

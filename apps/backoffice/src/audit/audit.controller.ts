@@ -25,6 +25,7 @@ const ACTION_LABELS: Partial<Record<string, string>> = {
   [AuditAction.ApplicationAssigned]: '担当者の割当',
   [AuditAction.ApplicationCommented]: 'コメント',
   [AuditAction.RevocationChecked]: '現況確認',
+  [AuditAction.RevocationRecheckRun]: '現況確認（夜間の一括実行）',
   [AuditAction.ApplicationReceived]: '申請の受付',
   [AuditAction.ExportCsv]: 'CSV出力',
   [AuditAction.StaffCreated]: '職員の登録',

@@ -1,4 +1,5 @@
 import { ConfigError } from '@madoguchi/common';
+import { AuditLog } from '../audit/audit-log';
 import { loadBackofficeConfig } from '../config/backoffice.config';
 import { backofficeRecheckSource } from '../config/backoffice-trust';
 import { openBackofficeDatabase } from '../database/backoffice.database';
@@ -14,9 +15,14 @@ async function main(): Promise<void> {
   const db = await openBackofficeDatabase(config.databaseUrl);
   try {
     const started = Date.now();
-    const s = await new RevocationCheckService(db, backofficeRecheckSource(config)).checkAllOpen();
+    const s = await new RevocationCheckService(
+      db,
+      backofficeRecheckSource(config),
+      undefined,
+      new AuditLog(),
+    ).checkAllOpen({ trigger: 'cli' });
     process.stdout.write(
-      `現況確認: ${s.checked}件（有効 ${s.good}、失効 ${s.revoked}、確認できず ${s.unknown}、12時間以内に確認済み ${s.skipped}） ${Date.now() - started} ms\n`,
+      `現況確認: ${s.checked}件（有効 ${s.good}、失効 ${s.revoked}、確認できず ${s.unknown}、12時間以内に確認済み ${s.skipped}）、新たに失効 ${s.newlyRevoked}件 ${Date.now() - started} ms（監査ログに記録しました）\n`,
     );
     if (s.isStoppedEarly) {
       process.stderr.write(

@@ -15,6 +15,8 @@ import { RevocationCheckEntity } from '../database/entities/revocation-check.ent
 import { FormCatalog } from '../forms/form-catalog';
 import { RecordsService } from '../records/records.service';
 import { RevocationCheckService } from './revocation-check.service';
+import { AuditLog } from '../audit/audit-log';
+import { AuditLogEntity } from '../database/entities/audit-log.entity';
 
 /** Answers by the certificate's bytes: a revoked list, a list that makes the source throw, good otherwise. */
 class FakeRevocationSource implements RevocationSource {
@@ -158,6 +160,7 @@ describe('現況確認 (database)', () => {
       unknown: 1,
       skipped: 0,
       isStoppedEarly: false,
+      newlyRevoked: 1,
     });
     expect(new Set(source.asked).size).toBe(205);
     expect(source.asked).not.toEqual(expect.arrayContaining(['done', 'rejected']));
@@ -195,6 +198,71 @@ describe('現況確認 (database)', () => {
     expect(summary).toMatchObject({ checked: 5, unknown: 5, isStoppedEarly: true });
     expect(source.asked).toHaveLength(5);
     await expect(db.getRepository(RevocationCheckEntity).count()).resolves.toBe(5);
+  });
+
+  it('every run appends one audit entry: how many checked, newly revoked (by receipt number), errors; the chain stays intact', async () => {
+    const audited = new RevocationCheckService(db, source, undefined, new AuditLog());
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      ids.push(await insert('received', { isSigned: true, cert: `a${i}` }));
+    }
+    source.revoked.add('a1');
+    source.failing.add('a2');
+    const receiptOf = async (id: string) =>
+      (await db.getRepository(ApplicationEntity).findOneByOrFail({ id })).receiptNumber;
+    const runs = () =>
+      db.getRepository(AuditLogEntity).find({
+        where: { action: 'revocation.recheck_run' },
+        order: { seq: 'ASC' },
+      });
+
+    await audited.checkAllOpen();
+    let entries = await runs();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ actorId: null, targetType: 'revocation_recheck' });
+    const first = JSON.parse(entries[0].detail) as Record<string, unknown>;
+    expect(first).toMatchObject({
+      trigger: 'nightly',
+      checked: 4,
+      good: 2,
+      revoked: 1,
+      newlyRevoked: 1,
+      newlyRevokedReceipts: [await receiptOf(ids[1])],
+      unknown: 1,
+      errors: 1,
+      isStoppedEarly: false,
+      byMunicipality: { '990019': { checked: 4, newlyRevoked: 1, unknown: 1 } },
+    });
+    expect((first.errorSamples as string[])[0]).toContain(await receiptOf(ids[2]));
+    expect((first.errorSamples as string[])[0]).toContain('certificate does not parse');
+
+    // asked again at once (nothing fresh is skipped): the revoked one is revoked, but not newly; a new one is
+    source.revoked.add('a3');
+    await audited.checkAllOpen({ freshForMs: 0, trigger: 'cli' });
+    entries = await runs();
+    expect(entries).toHaveLength(2);
+    expect(JSON.parse(entries[1].detail)).toMatchObject({
+      trigger: 'cli',
+      checked: 4,
+      revoked: 2,
+      newlyRevoked: 1,
+      newlyRevokedReceipts: [await receiptOf(ids[3])],
+      errors: 1,
+    });
+
+    // a run that fails still leaves its entry, saying why, and the failure reaches the caller
+    const broken = new RevocationCheckService(db, source, undefined, new AuditLog());
+    jest
+      .spyOn(broken as unknown as { runAll: () => Promise<void> }, 'runAll')
+      .mockRejectedValue(new Error('database went away'));
+    await expect(broken.checkAllOpen()).rejects.toThrow('database went away');
+    entries = await runs();
+    expect(entries).toHaveLength(3);
+    expect(JSON.parse(entries[2].detail)).toMatchObject({
+      failed: 'database went away',
+      checked: 0,
+    });
+    await expect(new AuditLog().verify(db)).resolves.toMatchObject({ isIntact: true });
   });
 
   it('a staff check of an application without a recorded certificate is refused, and nothing is recorded', async () => {

@@ -28,12 +28,26 @@ export interface RecheckSummary {
   skipped: number;
   /** J-LIS did not answer several times in a row: the run stopped, the rest waits for the next one */
   isStoppedEarly: boolean;
+  /** revoked now, with no earlier check of the application that said revoked */
+  newlyRevoked: number;
 }
+
+/** How many error texts the run's audit entry keeps (the rows keep every one). */
+const AUDITED_ERRORS = 10;
 
 type Outcome = Pick<
   RevocationCheckEntity,
   'result' | 'source' | 'revokedAt' | 'revocationReason' | 'error' | 'evidence'
 >;
+
+/** What a nightly run notes beside its counts, for its audit entry. */
+interface RunNotes {
+  /** receipt numbers */
+  newlyRevoked: string[];
+  /** `<receipt number>: <why>` of each check without an answer */
+  errors: string[];
+  byMunicipality: Record<string, { checked: number; newlyRevoked: number; unknown: number }>;
+}
 
 const base64 = (items: Buffer[]) => items.map((b) => b.toString('base64'));
 
@@ -146,10 +160,13 @@ export class RevocationCheckService {
    * J-LIS is taken as down and the run stops (the rest waits for the next run) instead of timing out on every one.
    */
   async checkAllOpen(
-    options: { freshForMs?: number; maxConsecutiveUnknown?: number } = {},
+    options: {
+      freshForMs?: number;
+      maxConsecutiveUnknown?: number;
+      trigger?: 'nightly' | 'cli';
+    } = {},
   ): Promise<RecheckSummary> {
-    const freshSince = new Date(this.now().getTime() - (options.freshForMs ?? FRESH_FOR_MS));
-    const maxUnknown = options.maxConsecutiveUnknown ?? MAX_CONSECUTIVE_UNKNOWN;
+    const startedAt = this.now();
     const summary: RecheckSummary = {
       checked: 0,
       good: 0,
@@ -157,7 +174,46 @@ export class RevocationCheckService {
       unknown: 0,
       skipped: 0,
       isStoppedEarly: false,
+      newlyRevoked: 0,
     };
+    const run: RunNotes = { newlyRevoked: [], errors: [], byMunicipality: {} };
+    let failure: Error | undefined;
+    try {
+      await this.runAll(summary, run, options);
+    } catch (e) {
+      failure = e instanceof Error ? e : new Error(String(e));
+    }
+    // one entry per run, whatever happened (issue 5 §7): what was checked, what is newly revoked, what failed
+    await this.audit?.append(this.db.manager, {
+      actor: null,
+      municipalityCode: null,
+      action: AuditAction.RevocationRecheckRun,
+      targetType: 'revocation_recheck',
+      detail: {
+        trigger: options.trigger ?? 'nightly',
+        startedAt: startedAt.toISOString(),
+        finishedAt: this.now().toISOString(),
+        ...summary,
+        newlyRevokedReceipts: run.newlyRevoked,
+        errors: run.errors.length,
+        errorSamples: run.errors.slice(0, AUDITED_ERRORS),
+        byMunicipality: run.byMunicipality,
+        ...(failure === undefined ? {} : { failed: failure.message }),
+      },
+    });
+    if (failure !== undefined) {
+      throw failure;
+    }
+    return summary;
+  }
+
+  private async runAll(
+    summary: RecheckSummary,
+    run: RunNotes,
+    options: { freshForMs?: number; maxConsecutiveUnknown?: number },
+  ): Promise<void> {
+    const freshSince = new Date(this.now().getTime() - (options.freshForMs ?? FRESH_FOR_MS));
+    const maxUnknown = options.maxConsecutiveUnknown ?? MAX_CONSECUTIVE_UNKNOWN;
     let unknownInARow = 0;
     let after = '';
     for (;;) {
@@ -181,17 +237,34 @@ export class RevocationCheckService {
           summary.skipped += 1;
           continue;
         }
+        const wasRevoked = await this.db
+          .getRepository(RevocationCheckEntity)
+          .existsBy({ applicationId: identity.applicationId, result: 'revoked' });
         const row = await this.check(identity, identity.applicationId, 'scheduled', null);
         summary.checked += 1;
         summary[row.result] += 1;
+        const code = identity.application?.municipalityCode ?? '';
+        const tally = (run.byMunicipality[code] ??= { checked: 0, newlyRevoked: 0, unknown: 0 });
+        tally.checked += 1;
+        if (row.result === 'revoked' && !wasRevoked) {
+          summary.newlyRevoked += 1;
+          tally.newlyRevoked += 1;
+          run.newlyRevoked.push(identity.application?.receiptNumber ?? identity.applicationId);
+        }
+        if (row.result === 'unknown') {
+          tally.unknown += 1;
+          run.errors.push(
+            `${identity.application?.receiptNumber ?? identity.applicationId}: ${row.error ?? 'unknown'}`,
+          );
+        }
         unknownInARow = row.result === 'unknown' ? unknownInARow + 1 : 0;
         if (unknownInARow >= maxUnknown) {
           summary.isStoppedEarly = true;
-          return summary;
+          return;
         }
       }
       if (page.length < PAGE) {
-        return summary;
+        return;
       }
       after = page[page.length - 1].applicationId;
     }
