@@ -60,20 +60,26 @@ async function prepareOne(
   jpki: JpkiCard,
 ): Promise<Prepared> {
   const jar = new Jar();
-  const page = await fetch(`${base}${FORM}`);
-  jar.take(page);
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+  let csrf = '';
   const post = async (path: string, fields: Array<[string, string]>): Promise<Response> => {
     const res = await fetch(`${base}${path}`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        cookie: jar.header(),
+        'content-type': 'application/x-www-form-urlencoded',
+        // as a browser does; the start button (no token on the start page) is checked by it
+        origin: new URL(base).origin,
+      },
       body: new URLSearchParams([['_csrf', csrf], ...fields]).toString(),
     });
     jar.take(res);
     return res;
   };
   await (await post(`${FORM}/start`, [])).arrayBuffer();
+  const step = await fetch(`${base}${FORM}/steps/1`, { headers: { cookie: jar.header() } });
+  jar.take(step);
+  csrf = /name="_csrf" value="([^"]+)"/.exec(await step.text())?.[1] ?? '';
   await (await post(`${FORM}/steps/1`, [['purpose', `年金の手続き ${n}`]])).arrayBuffer();
   const handoff = await (await post(`${FORM}/sign`, [])).text();
   const token = /\/s\/([A-Za-z0-9_-]{22})/.exec(handoff)?.[1];

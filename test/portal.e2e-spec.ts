@@ -167,6 +167,35 @@ describe('resident portal over HTTP', () => {
     expect((await r.page(`${FORM}/steps/1`)).text).toContain('value="03-1234-5678"');
   });
 
+  it('gives every first visit the same start page, with no token and no cookie, and checks its button by origin', async () => {
+    const first = await request(base).get(FORM).expect(200);
+    const second = await request(base).get(FORM).expect(200);
+    expect(first.headers['set-cookie']).toBeUndefined();
+    expect(first.text).not.toContain('_csrf');
+    expect(second.text).toBe(first.text);
+    expect(first.headers['content-security-policy']).toContain("script-src 'self'");
+
+    // a resident with a draft; another site makes their browser post the start button (to replace the draft)
+    const r = new ResidentAgent(base);
+    await startDraft(r);
+    await r.submit(`${FORM}/steps/1`, `${FORM}/steps/1`, validStep1);
+    for (const headers of [
+      { Origin: 'https://evil.example' },
+      { 'Sec-Fetch-Site': 'cross-site', Origin: new URL(base).origin },
+      {},
+    ]) {
+      const res = await r.agent.post(`${FORM}/start`).set(headers).type('form').send({});
+      expect({ headers, status: res.status }).toEqual({ headers, status: 403 });
+      expect(res.text).toContain('ページの有効期限が切れたため');
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    expect((await r.page(`${FORM}/steps/1`)).text).toContain('value="山田"');
+    // the resident's own click (same origin) does start again
+    const again = await r.submit(FORM, `${FORM}/start`, {});
+    expect(again.status).toBe(303);
+    expect((await r.page(`${FORM}/steps/1`)).text).not.toContain('value="山田"');
+  });
+
   it('refuses an oversize upload with a Japanese message and keeps the draft', async () => {
     const r = new ResidentAgent(base);
     await startDraft(r);

@@ -36,17 +36,18 @@ function weekdayAhead(days: number): string {
 
 async function prepareOne(base: string, n: number): Promise<PreparedDraft> {
   const jar = new CookieJar();
-  const page = await fetch(`${base}${FORM}`);
-  jar.take(page);
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
-  if (!csrf) {
-    throw new Error(`no CSRF token on ${FORM} (status ${page.status})`);
-  }
+  const origin = new URL(base).origin;
+  let csrf = '';
   const post = async (path: string, fields: Array<[string, string]>, expected: string) => {
     const res = await fetch(`${base}${path}`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        cookie: jar.header(),
+        'content-type': 'application/x-www-form-urlencoded',
+        // as a browser does; the start button (no token on the start page) is checked by it
+        origin,
+      },
       body: new URLSearchParams([['_csrf', csrf], ...fields]).toString(),
     });
     jar.take(res);
@@ -57,6 +58,12 @@ async function prepareOne(base: string, n: number): Promise<PreparedDraft> {
     }
   };
   await post(`${FORM}/start`, [], `${FORM}/steps/1`);
+  const step = await fetch(`${base}${FORM}/steps/1`, { headers: { cookie: jar.header() } });
+  jar.take(step);
+  csrf = /name="_csrf" value="([^"]+)"/.exec(await step.text())?.[1] ?? '';
+  if (!csrf) {
+    throw new Error(`no CSRF token on ${FORM}/steps/1 (status ${step.status})`);
+  }
   await post(
     `${FORM}/steps/1`,
     [

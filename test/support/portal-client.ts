@@ -3,9 +3,12 @@ import request from 'supertest';
 /** A resident's browser over real HTTP: keeps cookies, reads the CSRF token from each page. */
 export class ResidentAgent {
   readonly agent: ReturnType<typeof request.agent>;
+  /** what a browser sends as Origin on this site's forms (a form's start button is checked by it) */
+  private readonly origin: string;
 
   constructor(baseUrl: string) {
     this.agent = request.agent(baseUrl);
+    this.origin = new URL(baseUrl).origin;
   }
 
   async page(path: string): Promise<{ status: number; text: string; csrf: string }> {
@@ -18,6 +21,7 @@ export class ResidentAgent {
     const { csrf } = await this.page(pagePath);
     return this.agent
       .post(action)
+      .set('Origin', this.origin)
       .type('form')
       .send({ _csrf: csrf, ...fields });
   }

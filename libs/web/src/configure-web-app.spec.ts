@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { BASE_CSS_PATH, configureWebApp } from './configure-web-app';
+import { BASE_CSS_PATH, configureWebApp, isSameOriginRequest } from './configure-web-app';
 
 @Controller()
 class PageController {
@@ -23,6 +23,11 @@ class PageController {
   @Post('api/hook')
   hook() {
     return { ok: true };
+  }
+
+  @Post('begin')
+  begin() {
+    return { begun: true };
   }
 }
 
@@ -66,6 +71,8 @@ describe('configureWebApp', () => {
       isProduction: false,
       cookiePrefix: 'test',
       csrfExemptPrefixes: ['/api/'],
+      originCheckedPaths: [/^\/begin$/],
+      trustedOrigins: ['https://shinsei.example.lg.jp'],
     });
     await sut.init();
     await sut.getHttpAdapter().getInstance().ready();
@@ -161,6 +168,55 @@ describe('configureWebApp', () => {
     expect(ok.body).toEqual({ ok: true, name: 'a' });
   });
 
+  it('checks origin-checked paths by Sec-Fetch-Site or Origin instead of a token', async () => {
+    const server = sut.getHttpServer();
+    const begin = (headers: Record<string, string>) => {
+      const req = request(server).post('/begin').type('form').send({});
+      for (const [k, v] of Object.entries(headers)) {
+        void req.set(k, v);
+      }
+      return req;
+    };
+    // refused: no header at all, another site, an opaque origin, a sibling site, a lying Origin beside the fetch metadata
+    const refused: Array<Record<string, string>> = [
+      {},
+      { Origin: 'https://evil.example' },
+      { Origin: 'null' },
+      { Host: 'madoguchi.test:8080', Origin: 'http://madoguchi.test' },
+      { 'Sec-Fetch-Site': 'cross-site' },
+      { 'Sec-Fetch-Site': 'same-site', Origin: 'https://shinsei.example.lg.jp' },
+      { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://shinsei.example.lg.jp' },
+    ];
+    for (const headers of refused) {
+      const res = await begin(headers);
+      expect({ headers, status: res.status }).toEqual({ headers, status: 403 });
+      expect(res.text).not.toContain('begun');
+    }
+    // accepted without a token: the browser says same-origin, or the Origin is this host or the public URL
+    const accepted: Array<Record<string, string>> = [
+      { 'Sec-Fetch-Site': 'same-origin' },
+      { Host: 'madoguchi.test:8080', Origin: 'http://madoguchi.test:8080' },
+      { Origin: 'https://shinsei.example.lg.jp' },
+    ];
+    for (const headers of accepted) {
+      const res = await begin(headers);
+      expect({ headers, status: res.status, body: res.body as unknown }).toEqual({
+        headers,
+        status: 201,
+        body: { begun: true },
+      });
+    }
+    // other unsafe routes still need their token, whatever the Origin
+    await request(server)
+      .post('/submit')
+      .set('Host', 'madoguchi.test:8080')
+      .set('Origin', 'http://madoguchi.test:8080')
+      .set('Sec-Fetch-Site', 'same-origin')
+      .type('form')
+      .send({ name: 'a' })
+      .expect(403);
+  });
+
   it('lets exempt prefixes through without a token', async () => {
     await request(sut.getHttpServer()).post('/api/hook').send({}).expect(201);
   });
@@ -171,5 +227,43 @@ describe('configureWebApp', () => {
     expect(css.text).toContain('--color-primitive-blue-900');
     expect(css.text).toContain(':focus-visible');
     await request(sut.getHttpServer()).get('/assets/app.js').expect(200);
+  });
+});
+
+describe('isSameOriginRequest', () => {
+  const host = 'shinsei.example.lg.jp';
+  it.each([
+    [{ 'sec-fetch-site': 'same-origin' }, true],
+    [{ 'sec-fetch-site': 'same-site' }, false],
+    [{ 'sec-fetch-site': 'none' }, false],
+    [{ 'sec-fetch-site': 'cross-site', origin: `https://${host}` }, false],
+    [{ origin: `https://${host}` }, true],
+    [{ origin: `http://${host}` }, true],
+    [{ origin: `https://${host}:8443` }, false],
+    [{ origin: `https://evil.${host}` }, false],
+    [{ origin: `ftp://${host}` }, false],
+    [{ origin: 'null' }, false],
+    [{ origin: 'not a url' }, false],
+    [{ referer: `https://${host}/m/1` }, false],
+    [{}, false],
+  ])('%j → %s', (headers, expected) => {
+    expect(isSameOriginRequest(headers, host)).toBe(expected);
+  });
+
+  it('accepts a trusted public origin that is not the request host (behind a proxy), scheme and port included', () => {
+    const trusted = ['https://shinsei.example.lg.jp'];
+    expect(
+      isSameOriginRequest({ origin: 'https://shinsei.example.lg.jp' }, '10.0.0.5:3000', trusted),
+    ).toBe(true);
+    expect(
+      isSameOriginRequest({ origin: 'http://shinsei.example.lg.jp' }, '10.0.0.5:3000', trusted),
+    ).toBe(false);
+    expect(
+      isSameOriginRequest(
+        { origin: 'https://shinsei.example.lg.jp:444' },
+        '10.0.0.5:3000',
+        trusted,
+      ),
+    ).toBe(false);
   });
 });

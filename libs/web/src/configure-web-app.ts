@@ -38,6 +38,13 @@ export interface WebAppOptions {
   cookiePrefix?: string;
   /** POSTs under these path prefixes skip the CSRF check (they authenticate otherwise: HMAC, tokens) */
   csrfExemptPrefixes?: string[];
+  /**
+   * Unsafe requests to these paths are checked by origin instead of a CSRF token (isSameOriginRequest): the page
+   * that posts them can then carry no token, be the same bytes for everyone and set no cookie.
+   */
+  originCheckedPaths?: RegExp[];
+  /** origins besides the request's own host that count as this app for originCheckedPaths (its public URL) */
+  trustedOrigins?: string[];
   /** multipart limits; the defaults suit form attachments */
   multipartLimits?: { fileSize?: number; files?: number; fields?: number; fieldSize?: number };
   /**
@@ -108,6 +115,61 @@ export function pageLocalsOf(reply: FastifyReply): PageLocals {
   return locals as PageLocals;
 }
 
+/**
+ * Whether an unsafe request comes from a page of this app, by the headers browsers set and pages cannot forge
+ * (OWASP's "verifying origin with standard headers"): `Sec-Fetch-Site` when the browser sends it, else `Origin`,
+ * whose host must be the request's own (`requestHost`, which honours trustProxy) or one of `trustedOrigins`.
+ * A request with neither header is refused: every browser sends Origin on a POST.
+ */
+export function isSameOriginRequest(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  requestHost: string,
+  trustedOrigins: readonly string[] = [],
+): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined) {
+    return site === 'same-origin';
+  }
+  const origin = headers.origin;
+  if (typeof origin !== 'string') {
+    return false;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false; // includes the opaque origin "null"
+  }
+  return (
+    (parsed.protocol === 'https:' || parsed.protocol === 'http:') &&
+    (parsed.host === requestHost || trustedOrigins.some((o) => new URL(o).origin === parsed.origin))
+  );
+}
+
+/**
+ * The headers helmet's middleware sets for this configuration, read once: they do not depend on the request, and
+ * calling the Express-style middleware per request cost about 15 µs of a page's 100 (bench:portal).
+ */
+export function helmetHeaders(middleware: ReturnType<typeof helmet>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  let failure: Error | undefined;
+  const res = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader(name: string) {
+      delete headers[name];
+    },
+  };
+  middleware({} as never, res as never, (error?: unknown) => {
+    failure = error === undefined ? undefined : new Error(`helmet: ${JSON.stringify(error)}`);
+  });
+  if (failure) {
+    throw failure;
+  }
+  return headers;
+}
+
 function csrfTokenOf(req: FastifyRequest): string | undefined {
   const body = req.body as Record<string, unknown> | undefined;
   const field = body?.[CSRF_FIELD];
@@ -137,32 +199,34 @@ export async function configureWebApp(
   const csrfUserInfoOf = (req: FastifyRequest): string => options.csrfUserInfo?.(req) || 'none';
   const exempt = options.csrfExemptPrefixes ?? [];
 
-  // helmet's middleware built once: @fastify/helmet rebuilds it for every request (re-parsing the CSP), which cost
-  // about a quarter of a page's time in bench:portal. The headers are the same.
-  const securityHeaders = helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-        ...(options.isProduction ? { upgradeInsecureRequests: [] } : {}),
+  // helmet's headers computed once: @fastify/helmet rebuilds its middleware for every request (re-parsing the CSP),
+  // which cost about a quarter of a page's time in bench:portal, and even a prebuilt middleware costs 15 %. The headers
+  // are the same (configure-web-app.spec compares them with the middleware's on a real request).
+  const securityHeaders = helmetHeaders(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+          objectSrc: ["'none'"],
+          ...(options.isProduction ? { upgradeInsecureRequests: [] } : {}),
+        },
       },
-    },
-    strictTransportSecurity: options.isProduction,
-    referrerPolicy: { policy: 'same-origin' },
-  });
+      strictTransportSecurity: options.isProduction,
+      referrerPolicy: { policy: 'same-origin' },
+    }),
+  );
   fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
-    securityHeaders(req.raw, reply.raw, (error?: unknown) =>
-      done(error instanceof Error ? error : undefined),
-    );
+    void reply.headers(securityHeaders);
+    done();
   });
   await app.register(fastifyCookie, { secret: options.cookieSecret });
   // Forms (application/x-www-form-urlencoded): NestJS 12's Fastify adapter registers its own parser at init;
@@ -263,10 +327,26 @@ export async function configureWebApp(
     done();
   });
 
+  const originChecked = options.originCheckedPaths ?? [];
+  const trustedOrigins = options.trustedOrigins ?? [];
   fastify.addHook('preHandler', (req: FastifyRequest, reply: FastifyReply, done) => {
     const path = req.url.split('?', 1)[0];
     if (!UNSAFE_METHODS.has(req.method) || exempt.some((p) => path.startsWith(p))) {
       done();
+      return;
+    }
+    if (originChecked.some((p) => p.test(path))) {
+      done(
+        isSameOriginRequest(req.headers, req.host, trustedOrigins)
+          ? undefined
+          : // shaped like the CSRF plugin's own refusals (FST_CSRF_*, 403), and like an http-errors error for Nest
+            Object.assign(new Error('cross-origin request refused'), {
+              code: 'FST_CSRF_CROSS_ORIGIN',
+              statusCode: 403,
+              status: 403,
+              expose: true,
+            }),
+      );
       return;
     }
     fastify.csrfProtection(req, reply, done);

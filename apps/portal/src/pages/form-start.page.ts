@@ -25,13 +25,15 @@ export function toFormStartView(
 /** @fastify/view's renderer (`reply.server.view`): the page with the layout, for an explicit context. */
 export type ViewRenderer = (view: string, data: object) => Promise<string>;
 
-type Slot = 'csrfToken' | 'switchLangHref' | 'resumeHref';
-const SLOTS: readonly Slot[] = ['csrfToken', 'switchLangHref', 'resumeHref'];
+type Slot = 'switchLangHref' | 'resumeHref';
+const SLOTS: readonly Slot[] = ['switchLangHref', 'resumeHref'];
 
 /**
- * The start page of a form, the page a resident lands on first (bench:portal measures it). Only the CSRF token and
- * the resume link differ between requests, so it is rendered once per form, language and "has a draft" and filled
- * per request (SlottedPage): the same bytes as rendering pages/form-start each time, without the Handlebars work.
+ * The start page of a form, the page a resident lands on first (bench:portal measures it). It carries no CSRF
+ * token: its one button (POST …/start) is checked by origin instead (configureWebApp's `originCheckedPaths`), so a
+ * first visit gets the same bytes as everyone else and no cookie. Only the resume link differs between requests, so
+ * it is rendered once per form, language and "has a draft" and filled per request (SlottedPage): the same bytes as
+ * rendering pages/form-start each time, without the Handlebars work.
  */
 export class FormStartPage {
   private readonly pages: SlottedPageCache<Slot>;
@@ -55,14 +57,12 @@ export class FormStartPage {
         // the context reply.view would build: the request's locals, then the page's view model
         view(FORM_START_VIEW, {
           lang: locals.lang,
-          csrfToken: values.csrfToken,
           switchLangHref: values.switchLangHref,
           ...toFormStartView(municipality, form, hasDraft ? values.resumeHref : undefined),
         }),
       ),
     );
     return page.fill({
-      csrfToken: locals.csrfToken,
       switchLangHref: locals.switchLangHref,
       resumeHref: resumeHref ?? '',
     });
