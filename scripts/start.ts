@@ -218,6 +218,7 @@ async function main(): Promise<void> {
       process.env.BACKOFFICE_DATABASE_URL ?? `sqlite:${join(dataDir, 'backoffice.sqlite')}`,
     BACKOFFICE_DATA_DIR: join(dataDir, 'backoffice'),
     BACKOFFICE_COOKIE_SECRET: persistentSecret('backoffice-cookie.key'),
+    BACKOFFICE_SECRETS_KEY: persistentSecret('backoffice-secrets.key'),
     PORTAL_TRANSFER_URL: `http://127.0.0.1:${PORTAL_PORT}`,
     TRANSFER_KEY: transferKey,
     ...trustEnv,

@@ -1,3 +1,4 @@
+import { SecretBox } from '@madoguchi/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { ArchiveConnectorEntity } from '../apps/backoffice/src/database/entities
 import { ArchiveDeliveryEntity } from '../apps/backoffice/src/database/entities/archive-delivery.entity';
 import { AuditLogEntity } from '../apps/backoffice/src/database/entities/audit-log.entity';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
+import { connectorSecretContext } from '../apps/backoffice/src/database/stored-secrets';
 import { startApacheWebdav, type ApacheWebdav } from './support/apache-webdav';
 import { startS3rver } from './support/s3rver-server';
 import { StaffAgent } from './support/staff-agent';
@@ -101,7 +103,12 @@ describe('archive connectors in the back office (admin page, dead letters, recon
     const [stored] = await db
       .getRepository(ArchiveConnectorEntity)
       .findBy({ name: '文書管理サーバー' });
-    expect(stored).toMatchObject({ kind: 'webdav', secret: dav.password, isEnabled: true });
+    expect(stored).toMatchObject({ kind: 'webdav', isEnabled: true });
+    // sealed at rest (BACKOFFICE_SECRETS_KEY), bound to this connector
+    expect(stored.secret).toMatch(/^v1:/);
+    expect(stored.secret).not.toContain(dav.password);
+    const secrets = app.get(SecretBox);
+    expect(secrets.open(stored.secret!, connectorSecretContext(stored.id))).toBe(dav.password);
 
     const page = await admin.agent.get('/admin/archive').expect(200);
     expect(page.text).toContain('文書管理サーバー');
@@ -133,7 +140,7 @@ describe('archive connectors in the back office (admin page, dead letters, recon
       .getRepository(ArchiveConnectorEntity)
       .findOneByOrFail({ id: stored.id });
     expect(reloaded).toMatchObject({
-      secret: dav.password,
+      secret: stored.secret,
       format: 'zip',
       formIds: ['sodai-gomi', 'juminhyo'],
       maxAttempts: 5,

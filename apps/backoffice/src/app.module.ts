@@ -1,4 +1,4 @@
-import { FileBlobStore } from '@madoguchi/common';
+import { FileBlobStore, SecretBox } from '@madoguchi/common';
 import {
   Inject,
   Logger,
@@ -39,6 +39,7 @@ import { ApplicationSearchService } from './search/application-search.service';
 import { CsvExportService } from './search/csv-export.service';
 import { HealthController } from './health.controller';
 import { StaffService } from './staff/staff.service';
+import { secretBoxOf } from './database/stored-secrets';
 import { ApplicationIntakeService } from './transfer/application-intake.service';
 import { PullWorker } from './transfer/pull.worker';
 import { RevocationCheckController } from './revocation/revocation-check.controller';
@@ -89,6 +90,7 @@ export class AppModule {
   static register({ config, dataSource, forms, hasher }: BackofficeModuleOptions): DynamicModule {
     // built here, at boot: a bad trust file stops the start (ConfigError)
     const verifier = backofficeVerifier(config);
+    const secrets = secretBoxOf(config);
     return {
       module: AppModule,
       controllers: [
@@ -110,16 +112,18 @@ export class AppModule {
         { provide: FormCatalog, useValue: forms },
         { provide: PasswordHasher, useValue: hasher },
         { provide: BLOB_STORE, useValue: new FileBlobStore(join(config.dataDir, 'blobs')) },
+        { provide: SecretBox, useValue: secrets },
         {
           provide: AuthService,
-          useFactory: (db: DataSource, h: PasswordHasher) =>
-            new AuthService(db, h, undefined, config.session),
-          inject: [DataSource, PasswordHasher],
+          useFactory: (db: DataSource, h: PasswordHasher, box: SecretBox) =>
+            new AuthService(db, h, box, undefined, config.session),
+          inject: [DataSource, PasswordHasher, SecretBox],
         },
         {
           provide: TwoFactorService,
-          useFactory: (db: DataSource, audit: AuditLog) => new TwoFactorService(db, audit),
-          inject: [DataSource, AuditLog],
+          useFactory: (db: DataSource, audit: AuditLog, box: SecretBox) =>
+            new TwoFactorService(db, audit, box),
+          inject: [DataSource, AuditLog, SecretBox],
         },
         {
           provide: StaffAdminService,
@@ -218,9 +222,9 @@ export class AppModule {
         },
         {
           provide: ArchiveConnectorsService,
-          useFactory: (db: DataSource, audit: AuditLog) =>
-            new ArchiveConnectorsService(db, undefined, audit),
-          inject: [DataSource, AuditLog],
+          useFactory: (db: DataSource, audit: AuditLog, box: SecretBox) =>
+            new ArchiveConnectorsService(db, box, audit),
+          inject: [DataSource, AuditLog, SecretBox],
         },
         {
           // records reach the archive: outbox rows in the accepting transaction, files read by the worker

@@ -12,6 +12,7 @@ import { openBackofficeDatabase } from './database/backoffice.database';
 import { FormCatalog } from './forms/form-catalog';
 import { backfillSearchColumns } from './search/search-backfill';
 import { StaffService } from './staff/staff.service';
+import { sealStoredSecrets, secretBoxOf } from './database/stored-secrets';
 import { PullWorker } from './transfer/pull.worker';
 import { RevocationRecheckScheduler } from './revocation/revocation-recheck.scheduler';
 import { ArchiveWorker } from './archive/archive.worker';
@@ -74,8 +75,18 @@ export async function createBackofficeApp(
   options: BackofficeAppOptions = {},
 ): Promise<NestFastifyApplication> {
   const logger = new Logger('Backoffice');
+  const secrets = secretBoxOf(config);
   const dataSource = await openBackofficeDatabase(config.databaseUrl);
   try {
+    const sealing = await sealStoredSecrets(dataSource, secrets);
+    if (sealing.sealed > 0) {
+      logger.log(`${sealing.sealed} stored secrets sealed with BACKOFFICE_SECRETS_KEY`);
+    }
+    if (sealing.underOtherKey > 0) {
+      logger.warn(
+        `${sealing.underOtherKey} stored secrets were sealed with another key than BACKOFFICE_SECRETS_KEY (key id ${secrets.keyId}) and cannot be used: those staff enrol TOTP again (管理者 resets it) and those archive connectors need their secret typed again`,
+      );
+    }
     const forms = FormCatalog.load(config.formsDir, (m) => logger.warn(m));
     const filled = await backfillSearchColumns(dataSource, forms);
     if (filled.departments + filled.names > 0) {

@@ -1,9 +1,11 @@
+import type { SecretBox } from '@madoguchi/common';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AuditAction } from '../audit/audit-action';
 import type { AuditLog } from '../audit/audit-log';
 import type { StaffContext } from '../auth/staff-context';
 import { ArchiveConnectorEntity } from '../database/entities/archive-connector.entity';
+import { connectorSecretContext, sealedTargets } from '../database/stored-secrets';
 import { ArchiveError, ArchiveErrorCode } from './archive.error';
 import { isPackageFormat } from './bagit/bag-writers';
 import type { ArchiveTarget } from './connectors/archive-target';
@@ -13,7 +15,6 @@ import {
   SECRET_LABEL,
   SETTINGS_FIELDS,
 } from './connectors/connector-settings';
-import { createTarget } from './connectors/target-factory';
 
 export interface ConnectorInput {
   name?: unknown;
@@ -62,9 +63,13 @@ function bad(message: string): never {
 export class ArchiveConnectorsService {
   constructor(
     private readonly db: DataSource,
-    private readonly targetFor: (c: ArchiveConnectorEntity) => ArchiveTarget = createTarget,
+    /** the secret is stored sealed (BACKOFFICE_SECRETS_KEY), bound to its connector */
+    private readonly secrets: SecretBox,
     /** the hash-chained audit log: each saved change is appended in the saving transaction */
     private readonly audit?: AuditLog,
+    private readonly targetFor: (c: ArchiveConnectorEntity) => ArchiveTarget = sealedTargets(
+      secrets,
+    ),
   ) {}
 
   list(municipalityCode: string): Promise<ArchiveConnectorEntity[]> {
@@ -129,20 +134,25 @@ export class ArchiveConnectorsService {
     }
     const settings = parseSettings(kind, fields);
     const typedSecret = typeof input.secret === 'string' ? input.secret : '';
-    const secret = typedSecret || existing?.secret || null;
-    if (SECRET_LABEL[kind] && !secret && kind !== 'webdav') {
+    const hasSecret = typedSecret !== '' || Boolean(existing?.secret);
+    if (SECRET_LABEL[kind] && !hasSecret && kind !== 'webdav') {
       bad(
         kind === 's3'
           ? 'シークレットアクセスキーを入力してください。'
           : '署名用の鍵（HMAC鍵）を入力してください。',
       );
     }
-    if (kind === 'webhook' && secret && secret.length < 32) {
+    if (kind === 'webhook' && typedSecret && typedSecret.length < 32) {
       bad('署名用の鍵（HMAC鍵）は32文字以上にしてください。');
     }
     const now = new Date();
+    const connectorId = existing?.id ?? randomUUID();
+    // a typed secret is sealed at once; an empty field keeps the stored (sealed) one
+    const secret = typedSecret
+      ? this.secrets.seal(typedSecret, connectorSecretContext(connectorId))
+      : (existing?.secret ?? null);
     const connector: ArchiveConnectorEntity = {
-      id: existing?.id ?? randomUUID(),
+      id: connectorId,
       municipalityCode,
       name,
       kind,

@@ -1,8 +1,10 @@
+import { SecretBox } from '@madoguchi/common';
 import { Logger, type FactoryProvider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { BackofficeConfig } from '../config/backoffice.config';
 import { AuditAction } from '../audit/audit-action';
 import { AuditLog } from '../audit/audit-log';
+import { sealedTargets } from '../database/stored-secrets';
 import { ArchiveFixityService, type FixityReporter } from './archive-fixity.service';
 import { ArchiveOutboxService } from './archive-outbox.service';
 import { ArchiveWorker, DEFAULT_WORKER_OPTIONS, type ArchiveRecordSource } from './archive.worker';
@@ -18,7 +20,12 @@ const NO_RECORDS: ArchiveRecordSource = {
 export function archiveWorkerProvider(config: BackofficeConfig): FactoryProvider<ArchiveWorker> {
   return {
     provide: ArchiveWorker,
-    useFactory: (db: DataSource, outbox: ArchiveOutboxService, source?: ArchiveRecordSource) =>
+    useFactory: (
+      db: DataSource,
+      outbox: ArchiveOutboxService,
+      secrets: SecretBox,
+      source?: ArchiveRecordSource,
+    ) =>
       new ArchiveWorker(
         db,
         outbox,
@@ -29,8 +36,14 @@ export function archiveWorkerProvider(config: BackofficeConfig): FactoryProvider
           leaseMs: config.archive?.leaseMs ?? DEFAULT_WORKER_OPTIONS.leaseMs,
         },
         new Logger('ArchiveWorker'),
+        sealedTargets(secrets),
       ),
-    inject: [DataSource, ArchiveOutboxService, { token: ARCHIVE_RECORD_SOURCE, optional: true }],
+    inject: [
+      DataSource,
+      ArchiveOutboxService,
+      SecretBox,
+      { token: ARCHIVE_RECORD_SOURCE, optional: true },
+    ],
   };
 }
 
@@ -99,8 +112,8 @@ export function fixityAuditReporter(
 export function archiveFixityProvider(): FactoryProvider<ArchiveFixityService> {
   return {
     provide: ArchiveFixityService,
-    useFactory: (db: DataSource, audit: AuditLog) =>
-      new ArchiveFixityService(db, fixityAuditReporter(db, audit)),
-    inject: [DataSource, AuditLog],
+    useFactory: (db: DataSource, audit: AuditLog, secrets: SecretBox) =>
+      new ArchiveFixityService(db, fixityAuditReporter(db, audit), sealedTargets(secrets)),
+    inject: [DataSource, AuditLog, SecretBox],
   };
 }

@@ -1,3 +1,5 @@
+import { SecretBox } from '@madoguchi/common';
+import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { openBackofficeDatabase } from '../database/backoffice.database';
 import { StaffUserEntity } from '../database/entities/staff-user.entity';
@@ -16,7 +18,7 @@ describe('AuthService (SQLite, real migrations)', () => {
   beforeEach(async () => {
     db = await openBackofficeDatabase('sqlite::memory:');
     now = new Date('2026-04-01T09:00:00Z');
-    sut = new AuthService(db, hasher, () => now);
+    sut = new AuthService(db, hasher, new SecretBox(randomBytes(32)), () => now);
     const staff = new StaffService(db, hasher);
     await staff.ensureMunicipalities([{ code: '990019', name: { ja: 'まどぐち市（デモ）' } }]);
     await staff.createUser({
@@ -112,7 +114,7 @@ describe('AuthService (SQLite, real migrations)', () => {
   });
 
   it('uses the configured lifetimes', async () => {
-    const short = new AuthService(db, hasher, () => now, {
+    const short = new AuthService(db, hasher, new SecretBox(randomBytes(32)), () => now, {
       idleTimeoutMs: 5 * 60_000,
       absoluteLifetimeMs: 60 * 60_000,
     });

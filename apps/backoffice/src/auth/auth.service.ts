@@ -1,9 +1,11 @@
+import type { SecretBox } from '@madoguchi/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { LessThan, type DataSource } from 'typeorm';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../config/backoffice.config';
 import { MunicipalityEntity } from '../database/entities/municipality.entity';
 import { StaffSessionEntity } from '../database/entities/staff-session.entity';
 import { StaffUserEntity } from '../database/entities/staff-user.entity';
+import { openTotpSecret } from '../database/stored-secrets';
 import { AuthError, AuthErrorCode } from './auth.error';
 import type { PasswordHasher } from './password.hasher';
 import { MIN_PASSWORD_LENGTH, passwordProblem, type PasswordProblem } from './password-rules';
@@ -49,6 +51,8 @@ export class AuthService {
   constructor(
     private readonly db: DataSource,
     private readonly hasher: PasswordHasher,
+    /** opens the sealed TOTP secrets (BACKOFFICE_SECRETS_KEY) */
+    private readonly secrets: SecretBox,
     private readonly now: Clock = () => new Date(),
     readonly policy: SessionPolicy = DEFAULT_SESSION_POLICY,
   ) {
@@ -105,10 +109,8 @@ export class AuthService {
     const user = await users.findOneByOrFail({ id: staff.id });
     const now = this.now();
     const isLocked = user.lockedUntil !== null && user.lockedUntil > now;
-    const step =
-      !isLocked && user.totpSecret && user.totpEnabledAt
-        ? verifyTotp(user.totpSecret, code, user.totpLastStep, now)
-        : undefined;
+    const secret = !isLocked && user.totpEnabledAt ? openTotpSecret(this.secrets, user) : undefined;
+    const step = secret ? verifyTotp(secret, code, user.totpLastStep, now) : undefined;
     if (step === undefined) {
       const tries = (this.totpFailures.get(staff.sessionHash) ?? 0) + 1;
       const isLocking = isLocked || (await this.countFailure(user));

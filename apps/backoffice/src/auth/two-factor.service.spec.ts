@@ -1,4 +1,6 @@
+import { SecretBox } from '@madoguchi/common';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { openBackofficeDatabase } from '../database/backoffice.database';
 import { StaffSessionEntity } from '../database/entities/staff-session.entity';
@@ -27,8 +29,9 @@ describe('TOTP enrolment and login (SQLite, real migrations, codes from oathtool
   beforeEach(async () => {
     db = await openBackofficeDatabase('sqlite::memory:');
     now = new Date('2026-04-01T09:00:00Z');
-    auth = new AuthService(db, hasher, () => now);
-    sut = new TwoFactorService(db, new AuditLog(), () => now);
+    const secrets = new SecretBox(randomBytes(32));
+    auth = new AuthService(db, hasher, secrets, () => now);
+    sut = new TwoFactorService(db, new AuditLog(), secrets, () => now);
     const staff = new StaffService(db, hasher);
     await staff.ensureMunicipalities([{ code: '990019', name: { ja: 'まどぐち市（デモ）' } }]);
     await staff.createUser({
@@ -59,6 +62,9 @@ describe('TOTP enrolment and login (SQLite, real migrations, codes from oathtool
     expect((await user()).totpEnabledAt).toBeNull();
     await sut.confirm(staff, oathtool(secret, now));
     expect((await user()).totpEnabledAt).toEqual(now);
+    // kept sealed: the column holds neither the secret nor anything that is base32 of it
+    expect((await user()).totpSecret).toMatch(/^v1:/);
+    expect((await user()).totpSecret).not.toContain(secret);
     await expect(sut.begin(staff, 'x')).rejects.toMatchObject({
       code: AuthErrorCode.TotpAlreadyEnabled,
     });
@@ -131,5 +137,28 @@ describe('TOTP enrolment and login (SQLite, real migrations, codes from oathtool
     now = new Date(now.getTime() + 30_000);
     const again = await auth.login('sato', 'right password 1');
     expect(again.staff).toMatchObject({ mustEnrolTotp: false, pendingFactor: 'totp' });
+  });
+
+  it('refuses the codes of a secret moved to another account (bound to its row)', async () => {
+    const satoSecret = await enrol();
+    const other = await new StaffService(db, hasher).createUser({
+      loginId: 'suzuki',
+      displayName: '鈴木',
+      password: 'right password 2',
+      role: 'reviewer',
+      municipalityCode: '990019',
+      mustChangePassword: false,
+    });
+    // someone with database access copies sato's sealed secret (whose codes they know) to suzuki
+    const sato = await user();
+    await db
+      .getRepository(StaffUserEntity)
+      .update(other.id, { totpSecret: sato.totpSecret, totpEnabledAt: now });
+    now = new Date(now.getTime() + 60_000);
+    const { staff } = await auth.login('suzuki', 'right password 2');
+    expect(staff.pendingFactor).toBe('totp');
+    await expect(auth.verifyLoginCode(staff, oathtool(satoSecret, now))).rejects.toMatchObject({
+      code: AuthErrorCode.TotpCodeWrong,
+    });
   });
 });

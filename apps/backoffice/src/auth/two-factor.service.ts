@@ -1,8 +1,10 @@
+import type { SecretBox } from '@madoguchi/common';
 import type { DataSource } from 'typeorm';
 import { AuditAction } from '../audit/audit-action';
 import type { AuditLog } from '../audit/audit-log';
 import { StaffSessionEntity } from '../database/entities/staff-session.entity';
 import { StaffUserEntity } from '../database/entities/staff-user.entity';
+import { openTotpSecret, totpSecretContext } from '../database/stored-secrets';
 import { AuthError, AuthErrorCode } from './auth.error';
 import type { StaffContext } from './staff-context';
 import { newTotpSecret, totpUri, verifyTotp } from './totp';
@@ -15,6 +17,8 @@ export class TwoFactorService {
   constructor(
     private readonly db: DataSource,
     private readonly audit: AuditLog,
+    /** the secret is stored sealed (BACKOFFICE_SECRETS_KEY), bound to its staff member */
+    private readonly secrets: SecretBox,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -25,10 +29,14 @@ export class TwoFactorService {
     if (user.totpEnabledAt) {
       throw new AuthError(AuthErrorCode.TotpAlreadyEnabled, 'TOTP already enabled');
     }
-    let secret = user.totpSecret;
+    // a stored secret that no longer opens (the key was replaced) is drawn anew: it was never confirmed
+    let secret = openTotpSecret(this.secrets, user);
     if (!secret) {
       secret = newTotpSecret();
-      await users.update(user.id, { totpSecret: secret, totpLastStep: null });
+      await users.update(user.id, {
+        totpSecret: this.secrets.seal(secret, totpSecretContext(user.id)),
+        totpLastStep: null,
+      });
     }
     return { secret, uri: totpUri(secret, issuer, user.loginId) };
   }
@@ -40,9 +48,8 @@ export class TwoFactorService {
     if (user.totpEnabledAt) {
       throw new AuthError(AuthErrorCode.TotpAlreadyEnabled, 'TOTP already enabled');
     }
-    const step = user.totpSecret
-      ? verifyTotp(user.totpSecret, code, user.totpLastStep, this.now())
-      : undefined;
+    const secret = openTotpSecret(this.secrets, user);
+    const step = secret ? verifyTotp(secret, code, user.totpLastStep, this.now()) : undefined;
     if (step === undefined) {
       throw new AuthError(AuthErrorCode.TotpCodeWrong, 'wrong TOTP code');
     }

@@ -66,6 +66,7 @@ describe('loadBackofficeConfig', () => {
         problems: [
           expect.stringContaining('TRANSFER_KEY'),
           expect.stringContaining('BACKOFFICE_COOKIE_SECRET'),
+          expect.stringContaining('BACKOFFICE_SECRETS_KEY'),
         ],
       }),
     );
@@ -73,8 +74,28 @@ describe('loadBackofficeConfig', () => {
       NODE_ENV: 'production',
       TRANSFER_KEY: 't'.repeat(32),
       BACKOFFICE_COOKIE_SECRET: 'c'.repeat(32),
+      BACKOFFICE_SECRETS_KEY: 'a1'.repeat(32),
     });
     expect(sut.isProduction).toBe(true);
+    expect(sut.secretsKey).toBe('a1'.repeat(32));
+  });
+
+  it('refuses a secrets key that is not 32 bytes, naming the key and never showing it', () => {
+    let error: unknown;
+    try {
+      loadBackofficeConfig({ BACKOFFICE_SECRETS_KEY: 'my-secret-passphrase' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = (error as ConfigError).problems.join('\n');
+    expect(text).toContain('BACKOFFICE_SECRETS_KEY');
+    expect(text).not.toContain('my-secret-passphrase');
+    // openssl rand -base64 32, as the README says
+    expect(
+      loadBackofficeConfig({ BACKOFFICE_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') })
+        .secretsKey,
+    ).toBe(Buffer.alloc(32, 7).toString('base64'));
   });
 
   it('reads the hour of the nightly 現況確認 (Japan time), 3 by default, 0–23 only', () => {
@@ -108,6 +129,7 @@ describe('loadBackofficeConfig', () => {
         NODE_ENV: 'production',
         TRANSFER_KEY: 't'.repeat(32),
         BACKOFFICE_COOKIE_SECRET: 'c'.repeat(32),
+        BACKOFFICE_SECRETS_KEY: 'a1'.repeat(32),
         JPKI_ACCEPT_TEST_CERTIFICATES: 'true',
       }),
     ).toThrow(

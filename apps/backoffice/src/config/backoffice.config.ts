@@ -1,5 +1,5 @@
 import { fileList } from '@madoguchi/pki';
-import { ConfigError, loadConfig } from '@madoguchi/common';
+import { ConfigError, loadConfig, parseSecretKey } from '@madoguchi/common';
 import { Transform, Type } from 'class-transformer';
 import { randomBytes } from 'node:crypto';
 import {
@@ -53,6 +53,14 @@ export class BackofficeEnv {
   @IsString()
   @MinLength(32)
   BACKOFFICE_COOKIE_SECRET?: string;
+
+  /**
+   * The key that seals secrets kept in the database (staff TOTP secrets, archive connector secrets): 32 random
+   * bytes, base64url, base64 or hex. Required in production; `npm start` makes one in ./data/secrets.
+   */
+  @IsOptional()
+  @IsString()
+  BACKOFFICE_SECRETS_KEY?: string;
 
   @Type(() => Number)
   @IsInt()
@@ -134,6 +142,8 @@ export interface BackofficeConfig {
   portalTransferUrl: string;
   transferKey: string;
   cookieSecret: string;
+  /** seals secrets at rest (a 32-byte key as text); DEV_SECRETS_KEY when absent, never in production */
+  secretsKey?: string;
   pullIntervalMs: number;
   formsDir: string;
   isProduction: boolean;
@@ -169,6 +179,9 @@ export const DEFAULT_SESSION_POLICY: SessionPolicy = {
 /** Shared with the portal's development default so `npm start` works with no configuration. Never in production. */
 export const DEV_TRANSFER_KEY = 'madoguchi-dev-transfer-key-not-for-production';
 
+/** Development and tests only: production refuses to start without BACKOFFICE_SECRETS_KEY. */
+export const DEV_SECRETS_KEY = 'bWFkb2d1Y2hpIGRldiBrZXksIG5vdCBmb3IgcHJvZCE';
+
 export function loadBackofficeConfig(env: Record<string, string | undefined>): BackofficeConfig {
   const e = loadConfig(BackofficeEnv, env);
   const isProduction = e.NODE_ENV === 'production';
@@ -180,6 +193,15 @@ export function loadBackofficeConfig(env: Record<string, string | undefined>): B
   }
   if (isProduction && !e.BACKOFFICE_COOKIE_SECRET) {
     problems.push('BACKOFFICE_COOKIE_SECRET: required in production (at least 32 characters)');
+  }
+  if (e.BACKOFFICE_SECRETS_KEY !== undefined && !parseSecretKey(e.BACKOFFICE_SECRETS_KEY)) {
+    problems.push(
+      'BACKOFFICE_SECRETS_KEY: must be 32 random bytes, base64url, base64 or hex (e.g. `openssl rand -base64 32`)',
+    );
+  } else if (isProduction && !e.BACKOFFICE_SECRETS_KEY) {
+    problems.push(
+      'BACKOFFICE_SECRETS_KEY: required in production (32 random bytes, e.g. `openssl rand -base64 32`; back it up)',
+    );
   }
   if (isProduction && e.JPKI_ACCEPT_TEST_CERTIFICATES) {
     problems.push('JPKI_ACCEPT_TEST_CERTIFICATES: never in production');
@@ -201,6 +223,7 @@ export function loadBackofficeConfig(env: Record<string, string | undefined>): B
     transferKey: e.TRANSFER_KEY ?? DEV_TRANSFER_KEY,
     // development: a new secret per start (sessions end with a restart, which is fine there)
     cookieSecret: e.BACKOFFICE_COOKIE_SECRET ?? randomBytes(32).toString('hex'),
+    secretsKey: e.BACKOFFICE_SECRETS_KEY ?? DEV_SECRETS_KEY,
     pullIntervalMs: e.PULL_INTERVAL_MS,
     formsDir: e.FORMS_DIR,
     isProduction,

@@ -29,6 +29,8 @@ import {
   AuditVerifyCheckpointEntity,
 } from './entities/audit-log.entity';
 import { DisposalRegister1765000000000 } from '../migrations/1765000000000-DisposalRegister';
+import { LoginThrottleEntity } from './entities/login-throttle.entity';
+import { StaffSecurity1764900000000 } from '../migrations/1764900000000-StaffSecurity';
 
 export const BACKOFFICE_ENTITIES = [
   MunicipalityEntity,
@@ -50,6 +52,7 @@ export const BACKOFFICE_ENTITIES = [
   AuditLogEntity,
   AuditChainHeadEntity,
   AuditVerifyCheckpointEntity,
+  LoginThrottleEntity,
 ];
 
 /** In order; a committed migration is never edited (STYLE.md). */
@@ -63,5 +66,6 @@ export const BACKOFFICE_MIGRATIONS = [
   Records1764500000000,
   ArchiveDelivery1764600000000,
   RevocationCheck1764700000000,
+  StaffSecurity1764900000000,
   DisposalRegister1765000000000,
 ];

@@ -18,6 +18,7 @@ const TABLES = [
   'audit_chain_head',
   'audit_log',
   'audit_verify_checkpoint',
+  'login_throttle',
   'municipality',
   'record',
   'record_disposal',

@@ -29,4 +29,8 @@ export class StaffSessionEntity {
   /** 'totp': the password was right, the second factor is still to come; nothing else opens */
   @Column({ name: 'pending_factor', type: 'varchar', length: 16, nullable: true })
   pendingFactor!: 'totp' | null;
+
+  /** wrong TOTP codes on this pending login (kept here, so a restart or another process does not reset it) */
+  @Column({ name: 'totp_failed_count', type: 'integer', default: 0 })
+  totpFailedCount!: number;
 }

@@ -55,8 +55,11 @@ export class StaffUserEntity {
   @Column({ name: 'is_disabled', type: Boolean, default: false })
   isDisabled!: boolean;
 
-  /** RFC 6238 shared secret (base32); set at enrolment, in use once totpEnabledAt is set */
-  @Column({ name: 'totp_secret', type: 'varchar', length: 64, nullable: true })
+  /**
+   * RFC 6238 shared secret (base32), sealed with BACKOFFICE_SECRETS_KEY (database/stored-secrets.ts); set at
+   * enrolment, in use once totpEnabledAt is set
+   */
+  @Column({ name: 'totp_secret', type: 'varchar', length: 255, nullable: true })
   totpSecret!: string | null;
 
   @Column({ name: 'totp_enabled_at', type: Date, nullable: true })
