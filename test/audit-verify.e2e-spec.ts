@@ -88,6 +88,29 @@ describe('npm run audit:verify (issue 5 §7): a changed or deleted entry is name
     expect(verify(url).status).toBe(0);
   });
 
+  it('finds an entry edited before the audit viewer’s verified checkpoint, which the viewer no longer walks', async () => {
+    const audit = new AuditLog();
+    await expect(audit.verifySinceCheckpoint(db)).resolves.toMatchObject({ isIntact: true });
+    const [checkpoint] = await db.query<Array<{ seq: number | string }>>(
+      'SELECT seq FROM audit_verify_checkpoint WHERE id = 1',
+    );
+    expect(Number(checkpoint.seq)).toBe(5);
+    await asIntruder(`UPDATE audit_log SET target_id = 'a9' WHERE seq = 2`);
+    // the viewer's walk starts after seq 5 …
+    await expect(audit.verifySinceCheckpoint(db)).resolves.toMatchObject({
+      isIntact: true,
+      verifiedFromSeq: 6,
+    });
+    // … npm run audit:verify walks from the start
+    const { status, stdout } = verify(url);
+    expect(status).toBe(1);
+    expect(stdout).toContain(
+      'BROKEN: audit chain broken at seq 2 (1 entries before it are intact)',
+    );
+    await asIntruder(`UPDATE audit_log SET target_id = 'a2' WHERE seq = 2`);
+    expect(verify(url).status).toBe(0);
+  });
+
   it('names the gap left by a deleted entry, and a deleted tail', async () => {
     await asIntruder('DELETE FROM audit_log WHERE seq = 5');
     const tail = verify(url);

@@ -203,22 +203,50 @@ describe('back office: the audit log viewer at /audit (issue 5 §7)', () => {
     expect(forged.text).toContain('ページの指定が正しくありません');
   });
 
-  it('shows the broken seq when an entry is edited in the database', async () => {
-    if (db.options.type === 'postgres') {
-      await db.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
-      await db.query(`UPDATE audit_log SET target_id = 'ours-99' WHERE target_id = 'ours-3'`);
-      await db.query('ALTER TABLE audit_log ENABLE TRIGGER USER');
-    } else {
-      await db.query('DROP TRIGGER IF EXISTS audit_log_no_update');
-      await db.query(`UPDATE audit_log SET target_id = 'ours-99' WHERE target_id = 'ours-3'`);
+  it('shows the broken seq when an entry after the verified checkpoint is edited in the database; one before it is the full walk’s (audit:verify) to find', async () => {
+    // a view verifies and leaves its checkpoint at the head; later entries are verified by the next view
+    expect((await auditor.agent.get('/audit')).text).toContain('改ざんは検出されていません');
+    const [{ seq: checkpoint }] = await db.query<{ seq: number | string }[]>(
+      'SELECT seq FROM audit_verify_checkpoint WHERE id = 1',
+    );
+    const audit = app.get(AuditLog);
+    for (let i = 61; i <= 63; i++) {
+      await audit.append(db.manager, {
+        actor: { loginId: 'clerk' },
+        municipalityCode: OURS,
+        action: AuditAction.ApplicationViewed,
+        targetType: 'application',
+        targetId: `ours-${i}`,
+        detail: { receiptNumber: `R-${i}` },
+      });
     }
+    const tamper = async (sql: string) => {
+      if (db.options.type === 'postgres') {
+        await db.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
+        await db.query(sql);
+        await db.query('ALTER TABLE audit_log ENABLE TRIGGER USER');
+      } else {
+        await db.query('DROP TRIGGER IF EXISTS audit_log_no_update');
+        await db.query(sql);
+      }
+    };
+    await tamper(`UPDATE audit_log SET target_id = 'ours-99' WHERE target_id = 'ours-62'`);
+    await tamper(`UPDATE audit_log SET target_id = 'ours-98' WHERE target_id = 'ours-3'`);
     const [{ seq }] = await db.query<{ seq: number }[]>(
       `SELECT seq FROM audit_log WHERE target_id = 'ours-99'`,
     );
+    const [{ seq: early }] = await db.query<{ seq: number }[]>(
+      `SELECT seq FROM audit_log WHERE target_id = 'ours-98'`,
+    );
+    expect(Number(seq)).toBeGreaterThan(Number(checkpoint));
+    expect(Number(early)).toBeLessThan(Number(checkpoint));
     const page = await auditor.agent.get('/audit');
     expect(page.status).toBe(200);
     expect(page.text).toContain(`改ざんを検出しました: seq ${seq}`);
     expect(page.text).toContain('the entry was changed');
     expect(page.text).not.toContain('改ざんは検出されていません');
+    expect(page.text).toContain(`data-verified-from="${Number(checkpoint) + 1}"`);
+    // the whole chain from the start (what npm run audit:verify does) names the earlier change first
+    await expect(audit.verify(db)).resolves.toMatchObject({ isIntact: false, seq: Number(early) });
   });
 });

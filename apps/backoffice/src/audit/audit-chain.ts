@@ -88,10 +88,12 @@ export async function verifyAuditChain(
   entries: AsyncIterable<StoredAuditEntry>,
   head: { seq: number; hash: string },
   canonicalize: Canonicalize,
+  /** an entry already verified from the start (the viewer's checkpoint): `entries` follow it; default genesis */
+  start: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH },
 ): Promise<ChainVerdict> {
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
-  let count = 0;
+  let expectedSeq = start.seq + 1;
+  let prevHash = start.hash;
+  let count = start.seq;
   for await (const entry of entries) {
     const broken = (problem: string): ChainVerdict => ({
       isIntact: false,

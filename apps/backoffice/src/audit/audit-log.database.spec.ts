@@ -219,4 +219,82 @@ describe('AuditLog (SQLite and PostgreSQL, real migrations)', () => {
       await expect(sut.verify(db)).resolves.toMatchObject({ isIntact: true, count: 1 });
     });
   });
+
+  it('the viewer verifies from its checkpoint on: a change after it is found, one before it only by the full walk', async () => {
+    await each(async (kind, db) => {
+      const intruder = async (sql: string) => {
+        if (kind === 'postgres') {
+          await db.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
+          await db.query(sql);
+          await db.query('ALTER TABLE audit_log ENABLE TRIGGER USER');
+        } else {
+          await db.query('DROP TRIGGER IF EXISTS audit_log_no_update');
+          await db.query(sql);
+        }
+      };
+      const add = async (n: number) => {
+        for (let i = 0; i < n; i++) {
+          await sut.append(db.manager, {
+            actor: staff,
+            municipalityCode: '990019',
+            action: AuditAction.ApplicationViewed,
+            targetId: `t${i}`,
+          });
+        }
+      };
+      const checkpoint = async () =>
+        (
+          await db.query<Array<{ seq: number | string }>>(
+            'SELECT seq FROM audit_verify_checkpoint WHERE id = 1',
+          )
+        ).map((r) => Number(r.seq));
+
+      await add(5);
+      // the first view walks from the start and leaves its checkpoint at the head
+      await expect(sut.verifySinceCheckpoint(db)).resolves.toMatchObject({
+        isIntact: true,
+        count: 5,
+        headSeq: 5,
+        verifiedFromSeq: 1,
+      });
+      await expect(checkpoint()).resolves.toEqual([5]);
+      await add(3);
+      await expect(sut.verifySinceCheckpoint(db)).resolves.toMatchObject({
+        isIntact: true,
+        count: 8,
+        verifiedFromSeq: 6,
+      });
+      await expect(checkpoint()).resolves.toEqual([8]);
+
+      // changed before the checkpoint: the view does not walk there again; the full walk (audit:verify) finds it
+      await intruder("UPDATE audit_log SET target_id = 'x' WHERE seq = 3");
+      await expect(sut.verifySinceCheckpoint(db)).resolves.toMatchObject({ isIntact: true });
+      await expect(sut.verify(db)).resolves.toMatchObject({ isIntact: false, seq: 3 });
+      await intruder("UPDATE audit_log SET target_id = 't2' WHERE seq = 3");
+
+      // changed after the checkpoint: the view finds it, and the checkpoint stays where it was
+      await add(2);
+      await intruder("UPDATE audit_log SET target_id = 'x' WHERE seq = 10");
+      await expect(sut.verifySinceCheckpoint(db)).resolves.toMatchObject({
+        isIntact: false,
+        seq: 10,
+        problem: expect.stringContaining('the entry was changed') as string,
+      });
+      await expect(checkpoint()).resolves.toEqual([8]);
+      await intruder("UPDATE audit_log SET target_id = 't1' WHERE seq = 10");
+
+      // the checkpoint entry itself is re-hashed on every view
+      await intruder("UPDATE audit_log SET target_id = 'x' WHERE seq = 8");
+      await expect(sut.verifySinceCheckpoint(db)).resolves.toMatchObject({
+        isIntact: false,
+        seq: 8,
+      });
+      await intruder("UPDATE audit_log SET target_id = 't2' WHERE seq = 8");
+      await expect(sut.verifySinceCheckpoint(db)).resolves.toMatchObject({
+        isIntact: true,
+        count: 10,
+      });
+      await expect(checkpoint()).resolves.toEqual([10]);
+    });
+  });
 });

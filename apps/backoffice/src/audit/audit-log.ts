@@ -2,10 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { Database } from 'better-sqlite3';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { StaffContext } from '../auth/staff-context';
-import { AuditChainHeadEntity, AuditLogEntity } from '../database/entities/audit-log.entity';
+import {
+  AuditChainHeadEntity,
+  AuditLogEntity,
+  AuditVerifyCheckpointEntity,
+} from '../database/entities/audit-log.entity';
 import { AUDIT_ACTION_PATTERN } from './audit-action';
 import {
   canonicalDetail,
+  GENESIS_HASH,
   hashAuditEntry,
   loadCanonicalize,
   verifyAuditChain,
@@ -77,6 +82,50 @@ function appendOnSqlite(
   return link.immediate();
 }
 
+/** The chain's entries after `after`, in seq order, in batches; up to `upTo` when given. */
+async function* entriesOf(
+  db: DataSource,
+  after: number,
+  upTo?: number,
+): AsyncGenerator<StoredAuditEntry> {
+  const repo = db.getRepository(AuditLogEntity);
+  for (;;) {
+    const qb = repo.createQueryBuilder('a').where('a.seq > :after', { after });
+    if (upTo !== undefined) {
+      qb.andWhere('a.seq <= :upTo', { upTo });
+    }
+    const batch = await qb.orderBy('a.seq', 'ASC').limit(VERIFY_BATCH).getMany();
+    yield* batch;
+    if (batch.length < VERIFY_BATCH) {
+      return;
+    }
+    after = batch[batch.length - 1].seq;
+  }
+}
+
+/** Moves the checkpoint forward only (two viewers at once: the later head wins, never an earlier one). */
+async function moveCheckpoint(db: DataSource, seq: number, hash: string, now: Date): Promise<void> {
+  const moved = await db
+    .createQueryBuilder()
+    .update(AuditVerifyCheckpointEntity)
+    .set({ seq, hash, verifiedAt: now })
+    .where('id = :id AND seq < :seq', { id: HEAD_ID, seq })
+    .execute();
+  if ((moved.affected ?? 0) > 0) {
+    return;
+  }
+  const exists = await db.getRepository(AuditVerifyCheckpointEntity).existsBy({ id: HEAD_ID });
+  if (!exists) {
+    try {
+      await db
+        .getRepository(AuditVerifyCheckpointEntity)
+        .insert({ id: HEAD_ID, seq, hash, verifiedAt: now });
+    } catch {
+      // another viewer inserted it a moment ago; its checkpoint is as good
+    }
+  }
+}
+
 function checkLength(name: string, value: string | null, max: number): void {
   if (value !== null && value.length > max) {
     throw new Error(`audit ${name} longer than ${max} characters`);
@@ -145,23 +194,56 @@ export class AuditLog {
   async verify(db: DataSource): Promise<ChainVerdict> {
     const canonicalize = await loadCanonicalize();
     const head = await db.getRepository(AuditChainHeadEntity).findOneByOrFail({ id: HEAD_ID });
-    const repo = db.getRepository(AuditLogEntity);
-    async function* entries(): AsyncGenerator<StoredAuditEntry> {
-      let after = 0;
-      for (;;) {
-        const batch = await repo
-          .createQueryBuilder('a')
-          .where('a.seq > :after', { after })
-          .orderBy('a.seq', 'ASC')
-          .limit(VERIFY_BATCH)
-          .getMany();
-        yield* batch;
-        if (batch.length < VERIFY_BATCH) {
-          return;
-        }
-        after = batch[batch.length - 1].seq;
+    return verifyAuditChain(entriesOf(db, 0), head, canonicalize);
+  }
+
+  /**
+   * The viewer's verification: from the verified checkpoint on (the entries up to it were found intact from the
+   * start by an earlier view), up to the head as it was when the walk began (entries appended meanwhile wait for
+   * the next view). The checkpoint entry itself is re-hashed, and it must still carry the checkpoint's hash. An
+   * intact walk moves the checkpoint to the head. Changes before the checkpoint are `npm run audit:verify`'s to
+   * find: it walks the whole chain.
+   */
+  async verifySinceCheckpoint(
+    db: DataSource,
+    now = new Date(),
+  ): Promise<ChainVerdict & { verifiedFromSeq: number }> {
+    const canonicalize = await loadCanonicalize();
+    const head = await db.getRepository(AuditChainHeadEntity).findOneByOrFail({ id: HEAD_ID });
+    const checkpoint = await db
+      .getRepository(AuditVerifyCheckpointEntity)
+      .findOneBy({ id: HEAD_ID });
+    let start = { seq: 0, hash: GENESIS_HASH };
+    if (checkpoint && checkpoint.seq > 0) {
+      const entry = await db.getRepository(AuditLogEntity).findOneBy({ seq: checkpoint.seq });
+      let problem: string | undefined;
+      if (!entry) {
+        problem = `the verified entry seq ${checkpoint.seq} is missing (deleted)`;
+      } else if (entry.hash !== checkpoint.hash) {
+        problem = `stored hash ${entry.hash} differs from the hash verified earlier ${checkpoint.hash} (the entry was changed)`;
+      } else if (hashAuditEntry(canonicalize, entry) !== entry.hash) {
+        problem = `stored hash ${entry.hash} differs from the hash of the stored fields (the entry was changed)`;
       }
+      if (problem) {
+        return {
+          isIntact: false,
+          count: checkpoint.seq - 1,
+          seq: checkpoint.seq,
+          problem,
+          verifiedFromSeq: checkpoint.seq,
+        };
+      }
+      start = { seq: checkpoint.seq, hash: checkpoint.hash };
     }
-    return verifyAuditChain(entries(), head, canonicalize);
+    const verdict = await verifyAuditChain(
+      entriesOf(db, start.seq, head.seq),
+      head,
+      canonicalize,
+      start,
+    );
+    if (verdict.isIntact && verdict.headSeq > start.seq) {
+      await moveCheckpoint(db, verdict.headSeq, verdict.headHash, now);
+    }
+    return { ...verdict, verifiedFromSeq: start.seq + 1 };
   }
 }
