@@ -4,13 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '@madoguchi/common';
 import type { SimulatedJlis } from '@madoguchi/virtual-card';
-import { PortalConfig } from '../apps/portal/src/config/portal.config';
-import { createPortalApp } from '../apps/portal/src/portal-app.factory';
 import { ArchiveWorker } from '../apps/backoffice/src/archive/archive.worker';
-import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
-import { loadBackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ApplicationEntity } from '../apps/backoffice/src/database/entities/application.entity';
 import { ArchiveDeliveryEntity } from '../apps/backoffice/src/database/entities/archive-delivery.entity';
 import { RecordEntity } from '../apps/backoffice/src/database/entities/record.entity';
@@ -18,13 +13,11 @@ import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { PullWorker } from '../apps/backoffice/src/transfer/pull.worker';
 import { validateBagDirectory } from './support/bagit-validator';
 import { submitSignedApplication } from './support/signed-application';
-import { startJlis } from './support/signing-env';
 import { StaffAgent } from './support/staff-agent';
-import { testDatabaseUrl } from './support/test-database';
+import { startZones, type Zones } from './support/zones';
 
 jest.setTimeout(120_000);
 
-const KEY = 'archive-records-test-key-0123456789abcdef';
 const PASSWORD = 'a long staff password';
 
 /**
@@ -36,8 +29,7 @@ describe('accepted records reach the archive', () => {
   let dir: string;
   let jlis: SimulatedJlis;
   let rootFile: string;
-  let closeJlis: () => Promise<void>;
-  let portal: NestFastifyApplication;
+  let zones: Zones;
   let backoffice: NestFastifyApplication;
   let db: DataSource;
   let admin: StaffAgent;
@@ -47,40 +39,9 @@ describe('accepted records reach the archive', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'archive-records-'));
-    const started = await startJlis(dir);
-    ({ jlis, rootFile } = started);
-    closeJlis = started.close;
-    const env = {
-      JPKI_TRUST_ANCHORS: started.rootFile,
-      JPKI_INTERMEDIATES: started.signCaFile,
-      JPKI_ACCEPT_TEST_CERTIFICATES: 'true',
-      TRANSFER_KEY: KEY,
-      FORMS_DIR: join(__dirname, 'fixtures', 'forms'),
-    };
-    portal = await createPortalApp(
-      loadConfig(PortalConfig, {
-        NODE_ENV: 'test',
-        PORTAL_DATABASE_URL: await testDatabaseUrl('archive_records_portal', dir),
-        PORTAL_DATA_DIR: join(dir, 'portal'),
-        ...env,
-      }),
-    );
-    await portal.listen(0, '127.0.0.1');
-    portalUrl = (await portal.getUrl()).replace('[::1]', '127.0.0.1');
-    const config = loadBackofficeConfig({
-      NODE_ENV: 'test',
-      BACKOFFICE_DATABASE_URL: await testDatabaseUrl('archive_records_backoffice', dir),
-      BACKOFFICE_DATA_DIR: join(dir, 'backoffice'),
-      PORTAL_TRANSFER_URL: portalUrl,
-      BACKOFFICE_COOKIE_SECRET: 'r'.repeat(32),
-      ...env,
-    });
-    backoffice = await createBackofficeApp(
-      { ...config, port: 0 },
-      { isWorkerManual: true, logger: false, announceFirstAdmin: () => undefined },
-    );
-    await backoffice.listen(0, '127.0.0.1');
-    const url = (await backoffice.getUrl()).replace('[::1]', '127.0.0.1');
+    zones = await startZones(dir, 'archive_records');
+    ({ jlis, rootFile, portalUrl, backoffice } = zones);
+    const url = zones.backofficeUrl;
     db = backoffice.get(DataSource);
     const staff = backoffice.get(StaffService);
     for (const [loginId, role] of [
@@ -114,9 +75,7 @@ describe('accepted records reach the archive', () => {
   });
 
   afterAll(async () => {
-    await backoffice?.close();
-    await portal?.close();
-    await closeJlis?.();
+    await zones?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -13,13 +13,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource, In } from 'typeorm';
-import { FileBlobStore, loadConfig } from '@madoguchi/common';
+import { FileBlobStore } from '@madoguchi/common';
 import { packageSha256, retentionEndDate } from '@madoguchi/records';
 import type { SimulatedJlis } from '@madoguchi/virtual-card';
-import { PortalConfig } from '../apps/portal/src/config/portal.config';
-import { createPortalApp } from '../apps/portal/src/portal-app.factory';
-import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
-import { loadBackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ApplicationEntity } from '../apps/backoffice/src/database/entities/application.entity';
 import { RecordEntity } from '../apps/backoffice/src/database/entities/record.entity';
 import { RecordFileEntity } from '../apps/backoffice/src/database/entities/record-file.entity';
@@ -41,14 +37,13 @@ import type { StaffContext } from '../apps/backoffice/src/auth/staff-context';
 import { PullWorker } from '../apps/backoffice/src/transfer/pull.worker';
 import { pngBytes, submitTestPermit } from './factories/application.factory';
 import { binary, submitSignedApplication, unescapeHtml } from './support/signed-application';
-import { HOLDER, startJlis } from './support/signing-env';
+import { HOLDER } from './support/signing-env';
 import { StaffAgent } from './support/staff-agent';
-import { testDatabaseUrl } from './support/test-database';
+import { startZones, type Zones } from './support/zones';
 import { REPO_ROOT } from './support/app-process';
 
 jest.setTimeout(90_000);
 
-const KEY = 'records-transfer-test-key-0123456789abcdef';
 const PASSWORD = 'a long staff password';
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -69,8 +64,7 @@ describe('records of accepted applications (issue 5 §8)', () => {
   let dir: string;
   let jlis: SimulatedJlis;
   let rootFile: string;
-  let closeJlis: () => Promise<void>;
-  let portal: NestFastifyApplication;
+  let zones: Zones;
   let portalUrl: string;
   let backoffice: NestFastifyApplication;
   let backofficeUrl: string;
@@ -81,41 +75,10 @@ describe('records of accepted applications (issue 5 §8)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'backoffice-records-'));
-    const started = await startJlis(dir);
-    ({ jlis, rootFile } = started);
-    closeJlis = started.close;
-    const env = {
-      JPKI_TRUST_ANCHORS: started.rootFile,
-      JPKI_INTERMEDIATES: started.signCaFile,
-      JPKI_ACCEPT_TEST_CERTIFICATES: 'true',
-      TRANSFER_KEY: KEY,
-      FORMS_DIR: join(__dirname, 'fixtures', 'forms'),
-    };
-    portal = await createPortalApp(
-      loadConfig(PortalConfig, {
-        NODE_ENV: 'test',
-        PORTAL_DATABASE_URL: await testDatabaseUrl('records_portal', dir),
-        PORTAL_DATA_DIR: join(dir, 'portal'),
-        ...env,
-      }),
-    );
-    await portal.listen(0, '127.0.0.1');
-    portalUrl = (await portal.getUrl()).replace('[::1]', '127.0.0.1');
-    const config = loadBackofficeConfig({
-      NODE_ENV: 'test',
-      BACKOFFICE_DATABASE_URL: (backofficeDbUrl = await testDatabaseUrl('records_backoffice', dir)),
-      BACKOFFICE_DATA_DIR: join(dir, 'backoffice'),
-      PORTAL_TRANSFER_URL: portalUrl,
-      BACKOFFICE_COOKIE_SECRET: 'r'.repeat(32),
-      ...env,
-    });
-    blobsDir = join(dir, 'backoffice', 'blobs');
-    backoffice = await createBackofficeApp(
-      { ...config, port: 0 },
-      { isWorkerManual: true, logger: false, announceFirstAdmin: () => undefined },
-    );
-    await backoffice.listen(0, '127.0.0.1');
-    backofficeUrl = (await backoffice.getUrl()).replace('[::1]', '127.0.0.1');
+    zones = await startZones(dir, 'records');
+    ({ jlis, rootFile, portalUrl, backoffice, backofficeUrl } = zones);
+    backofficeDbUrl = zones.backofficeDatabaseUrl;
+    blobsDir = join(zones.backofficeDataDir, 'blobs');
     db = backoffice.get(DataSource);
     const staffService = backoffice.get(StaffService);
     await staffService.ensureMunicipalities([
@@ -149,9 +112,7 @@ describe('records of accepted applications (issue 5 §8)', () => {
   });
 
   afterAll(async () => {
-    await backoffice?.close();
-    await portal?.close();
-    await closeJlis?.();
+    await zones?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,12 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '@madoguchi/common';
 import type { SimulatedJlis } from '@madoguchi/virtual-card';
-import { PortalConfig } from '../apps/portal/src/config/portal.config';
-import { createPortalApp } from '../apps/portal/src/portal-app.factory';
-import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
-import { loadBackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ApplicationEntity } from '../apps/backoffice/src/database/entities/application.entity';
 import { AuditLogEntity } from '../apps/backoffice/src/database/entities/audit-log.entity';
 import { ApplicationIdentityEntity } from '../apps/backoffice/src/database/entities/application-identity.entity';
@@ -22,15 +17,14 @@ import {
   signWithCard,
   unescapeHtml as unescape,
 } from './support/signed-application';
-import { issueCard, startJlis } from './support/signing-env';
+import { issueCard } from './support/signing-env';
 import { StaffAgent } from './support/staff-agent';
-import { testDatabaseUrl } from './support/test-database';
+import { startZones, type Zones } from './support/zones';
 
 jest.setTimeout(90_000);
 
 const ROOT = resolve(__dirname, '..');
 const FORM = '/m/990019/forms/test-cardface';
-const KEY = 'revocation-check-test-key-0123456789abcdef';
 const PASSWORD = 'a long staff password';
 const UNKNOWN_MESSAGE =
   '失効情報を取得できませんでした。J-LISの失効確認（OCSP・CRL）に接続できないか、応答を確認できませんでした。時間をおいて、もう一度「現況確認」を押してください。受付時の検証結果は変わりません。';
@@ -39,8 +33,7 @@ const UNKNOWN_MESSAGE =
 describe('現況確認: the signing certificate’s revocation asked again from the back office', () => {
   let dir: string;
   let jlis: SimulatedJlis;
-  let closeJlis: () => Promise<void>;
-  let portal: NestFastifyApplication;
+  let zones: Zones;
   let portalUrl: string;
   let backoffice: NestFastifyApplication;
   let backofficeUrl: string;
@@ -51,41 +44,9 @@ describe('現況確認: the signing certificate’s revocation asked again from 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'revocation-check-'));
-    const started = await startJlis(dir);
-    jlis = started.jlis;
-    closeJlis = started.close;
-    const trustEnv = {
-      JPKI_TRUST_ANCHORS: started.rootFile,
-      JPKI_INTERMEDIATES: started.signCaFile,
-      JPKI_ACCEPT_TEST_CERTIFICATES: 'true',
-      TRANSFER_KEY: KEY,
-      FORMS_DIR: join(__dirname, 'fixtures', 'forms'),
-    };
-    portal = await createPortalApp(
-      loadConfig(PortalConfig, {
-        NODE_ENV: 'test',
-        PORTAL_DATABASE_URL: await testDatabaseUrl('recheck_portal', dir),
-        PORTAL_DATA_DIR: join(dir, 'portal'),
-        ...trustEnv,
-      }),
-    );
-    await portal.listen(0, '127.0.0.1');
-    portalUrl = (await portal.getUrl()).replace('[::1]', '127.0.0.1');
-    databaseUrl = await testDatabaseUrl('recheck_backoffice', dir);
-    const config = loadBackofficeConfig({
-      NODE_ENV: 'test',
-      BACKOFFICE_DATABASE_URL: databaseUrl,
-      BACKOFFICE_DATA_DIR: join(dir, 'backoffice'),
-      PORTAL_TRANSFER_URL: portalUrl,
-      BACKOFFICE_COOKIE_SECRET: 'c'.repeat(32),
-      ...trustEnv,
-    });
-    backoffice = await createBackofficeApp(
-      { ...config, port: 0 },
-      { isWorkerManual: true, logger: false, announceFirstAdmin: () => undefined },
-    );
-    await backoffice.listen(0, '127.0.0.1');
-    backofficeUrl = (await backoffice.getUrl()).replace('[::1]', '127.0.0.1');
+    zones = await startZones(dir, 'recheck');
+    ({ jlis, portalUrl, backoffice, backofficeUrl } = zones);
+    databaseUrl = zones.backofficeDatabaseUrl;
     db = backoffice.get(DataSource);
     const staffService = backoffice.get(StaffService);
     await staffService.ensureMunicipalities([
@@ -114,9 +75,7 @@ describe('現況確認: the signing certificate’s revocation asked again from 
   });
 
   afterAll(async () => {
-    await backoffice?.close();
-    await portal?.close();
-    await closeJlis?.().catch(() => undefined);
+    await zones?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -311,7 +270,7 @@ describe('現況確認: the signing certificate’s revocation asked again from 
     const before = await stateOf(application.id);
     const earlier = await checksOf(application.id);
 
-    await closeJlis();
+    await zones.closeJlis();
     expect((await checkNow(reviewer, application.id)).status).toBe(303);
 
     const rows = await checksOf(application.id);

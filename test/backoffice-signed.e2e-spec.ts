@@ -4,15 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '@madoguchi/common';
 import type { JpkiCard } from '@madoguchi/jpki';
 import type { TransferApplication } from '@madoguchi/transfer';
 import type { SimulatedJlis } from '@madoguchi/virtual-card';
-import { PortalConfig } from '../apps/portal/src/config/portal.config';
-import { createPortalApp } from '../apps/portal/src/portal-app.factory';
 import { TransferService } from '../apps/portal/src/transfer/transfer.service';
-import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
-import { loadBackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ApplicationEntity } from '../apps/backoffice/src/database/entities/application.entity';
 import { ApplicationIdentityEntity } from '../apps/backoffice/src/database/entities/application-identity.entity';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
@@ -23,21 +18,20 @@ import {
   signWithCard as signWithCardAt,
   unescapeHtml as unescape,
 } from './support/signed-application';
-import { HOLDER, issueCard, startJlis } from './support/signing-env';
+import { HOLDER, issueCard } from './support/signing-env';
 import { StaffAgent } from './support/staff-agent';
-import { testDatabaseUrl } from './support/test-database';
+import { startZones, type Zones } from './support/zones';
 
 jest.setTimeout(60_000);
 
 const FORM = '/m/990019/forms/test-cardface';
-const KEY = 'signed-transfer-test-key-0123456789abcdef';
 const PASSWORD = 'a long staff password';
 
 describe('signed applications in the back office (issue 4 §7, §8)', () => {
   let dir: string;
   let jlis: SimulatedJlis;
   let rootFile: string;
-  let closeJlis: () => Promise<void>;
+  let zones: Zones;
   let portal: NestFastifyApplication;
   let portalUrl: string;
   let backoffice: NestFastifyApplication;
@@ -45,40 +39,8 @@ describe('signed applications in the back office (issue 4 §7, §8)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'backoffice-signed-'));
-    const started = await startJlis(dir);
-    ({ jlis, rootFile } = started);
-    closeJlis = started.close;
-    const trustEnv = {
-      JPKI_TRUST_ANCHORS: started.rootFile,
-      JPKI_INTERMEDIATES: started.signCaFile,
-      JPKI_ACCEPT_TEST_CERTIFICATES: 'true',
-      TRANSFER_KEY: KEY,
-      FORMS_DIR: join(__dirname, 'fixtures', 'forms'),
-    };
-    portal = await createPortalApp(
-      loadConfig(PortalConfig, {
-        NODE_ENV: 'test',
-        PORTAL_DATABASE_URL: await testDatabaseUrl('signed_portal', dir),
-        PORTAL_DATA_DIR: join(dir, 'portal'),
-        ...trustEnv,
-      }),
-    );
-    await portal.listen(0, '127.0.0.1');
-    portalUrl = (await portal.getUrl()).replace('[::1]', '127.0.0.1');
-    // the back office reads its own configuration, as the launcher passes it
-    const config = loadBackofficeConfig({
-      NODE_ENV: 'test',
-      BACKOFFICE_DATABASE_URL: await testDatabaseUrl('signed_backoffice', dir),
-      BACKOFFICE_DATA_DIR: join(dir, 'backoffice'),
-      PORTAL_TRANSFER_URL: portalUrl,
-      BACKOFFICE_COOKIE_SECRET: 'c'.repeat(32),
-      ...trustEnv,
-    });
-    backoffice = await createBackofficeApp(
-      { ...config, port: 0 },
-      { isWorkerManual: true, logger: false, announceFirstAdmin: () => undefined },
-    );
-    await backoffice.listen(0, '127.0.0.1');
+    zones = await startZones(dir, 'signed');
+    ({ jlis, rootFile, portal, portalUrl, backoffice } = zones);
     await backoffice.get(StaffService).createUser({
       loginId: 'reviewer',
       displayName: '審査 担当',
@@ -88,14 +50,12 @@ describe('signed applications in the back office (issue 4 §7, §8)', () => {
       mustChangePassword: false,
       departments: ['テスト課'],
     });
-    staff = new StaffAgent((await backoffice.getUrl()).replace('[::1]', '127.0.0.1'));
+    staff = new StaffAgent(zones.backofficeUrl);
     expect((await staff.login('reviewer', PASSWORD)).status).toBe(303);
   });
 
   afterAll(async () => {
-    await backoffice?.close();
-    await portal?.close();
-    await closeJlis?.();
+    await zones?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,26 +4,20 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '@madoguchi/common';
-import { PortalConfig } from '../apps/portal/src/config/portal.config';
-import { createPortalApp } from '../apps/portal/src/portal-app.factory';
 import { ApplicationEntity as PortalApplication } from '../apps/portal/src/database/entities/application.entity';
 import { DraftEntity } from '../apps/portal/src/database/entities/draft.entity';
-import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
-import { loadBackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ApplicationEntity as BackofficeApplication } from '../apps/backoffice/src/database/entities/application.entity';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { PullWorker } from '../apps/backoffice/src/transfer/pull.worker';
 import { pngBytes, submitTestPermit, TEST_PERMIT_PATH } from './factories/application.factory';
 import { ResidentAgent } from './support/portal-client';
 import { StaffAgent } from './support/staff-agent';
-import { HOLDER, issueCard, startJlis } from './support/signing-env';
-import { testDatabaseUrl } from './support/test-database';
+import { startZones, type Zones } from './support/zones';
+import { HOLDER, issueCard } from './support/signing-env';
 import type { SimulatedJlis } from '@madoguchi/virtual-card';
 
 jest.setTimeout(120_000);
 
-const KEY = 'workflow-transfer-key-0123456789abcdef';
 const PASSWORD = 'a long staff password';
 const MESSAGE = '電話番号が間違っているようです。正しい番号に直して、地図を添付し直してください。';
 
@@ -40,7 +34,7 @@ describe('workflow: 差戻し → corrected application → linked → 完了', 
   let dir: string;
   let staff: StaffAgent;
   let jlis: SimulatedJlis;
-  let closeJlis: (() => Promise<void>) | undefined;
+  let zones: Zones | undefined;
 
   const pull = () => backoffice.get(PullWorker).runOnce();
   const portalApps = () => portal.get(DataSource).getRepository(PortalApplication);
@@ -55,40 +49,8 @@ describe('workflow: 差戻し → corrected application → linked → 完了', 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'workflow-e2e-'));
-    const started = await startJlis(dir);
-    jlis = started.jlis;
-    closeJlis = started.close;
-    const env = {
-      JPKI_TRUST_ANCHORS: started.rootFile,
-      JPKI_INTERMEDIATES: started.signCaFile,
-      JPKI_ACCEPT_TEST_CERTIFICATES: 'true',
-      TRANSFER_KEY: KEY,
-      FORMS_DIR: join(__dirname, 'fixtures', 'forms'),
-    };
-    portal = await createPortalApp(
-      loadConfig(PortalConfig, {
-        NODE_ENV: 'test',
-        PORTAL_DATABASE_URL: await testDatabaseUrl('workflow_portal', dir),
-        PORTAL_DATA_DIR: join(dir, 'portal'),
-        ...env,
-      }),
-    );
-    await portal.listen(0, '127.0.0.1');
-    portalUrl = (await portal.getUrl()).replace('[::1]', '127.0.0.1');
-    const config = loadBackofficeConfig({
-      NODE_ENV: 'test',
-      BACKOFFICE_DATABASE_URL: await testDatabaseUrl('workflow_backoffice', dir),
-      BACKOFFICE_DATA_DIR: join(dir, 'backoffice'),
-      PORTAL_TRANSFER_URL: portalUrl,
-      BACKOFFICE_COOKIE_SECRET: 'c'.repeat(32),
-      ...env,
-    });
-    backoffice = await createBackofficeApp(
-      { ...config, port: 0 },
-      { isWorkerManual: true, logger: false, announceFirstAdmin: () => undefined },
-    );
-    await backoffice.listen(0, '127.0.0.1');
-    backofficeUrl = (await backoffice.getUrl()).replace('[::1]', '127.0.0.1');
+    zones = await startZones(dir, 'workflow');
+    ({ jlis, portal, portalUrl, backoffice, backofficeUrl } = zones);
     await backoffice.get(StaffService).createUser({
       loginId: 'reviewer',
       displayName: '審査 太郎',
@@ -103,9 +65,7 @@ describe('workflow: 差戻し → corrected application → linked → 完了', 
   });
 
   afterAll(async () => {
-    await backoffice?.close();
-    await portal?.close();
-    await closeJlis?.();
+    await zones?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
