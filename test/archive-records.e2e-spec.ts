@@ -9,11 +9,10 @@ import { ArchiveWorker } from '../apps/backoffice/src/archive/archive.worker';
 import { ApplicationEntity } from '../apps/backoffice/src/database/entities/application.entity';
 import { ArchiveDeliveryEntity } from '../apps/backoffice/src/database/entities/archive-delivery.entity';
 import { RecordEntity } from '../apps/backoffice/src/database/entities/record.entity';
-import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { PullWorker } from '../apps/backoffice/src/transfer/pull.worker';
 import { validateBagDirectory } from './support/bagit-validator';
 import { submitSignedApplication } from './support/signed-application';
-import { StaffAgent } from './support/staff-agent';
+import { StaffAgent, staffAgents } from './support/staff-agent';
 import { startZones, type Zones } from './support/zones';
 
 jest.setTimeout(120_000);
@@ -41,27 +40,21 @@ describe('accepted records reach the archive', () => {
     dir = mkdtempSync(join(tmpdir(), 'archive-records-'));
     zones = await startZones(dir, 'archive_records');
     ({ jlis, rootFile, portalUrl, backoffice } = zones);
-    const url = zones.backofficeUrl;
     db = backoffice.get(DataSource);
-    const staff = backoffice.get(StaffService);
-    for (const [loginId, role] of [
-      ['archive-admin', 'admin'],
-      ['archive-reviewer', 'reviewer'],
-    ] as const) {
-      await staff.createUser({
-        loginId,
-        displayName: `${role} 担当`,
-        password: PASSWORD,
-        role,
-        municipalityCode: '990019',
-        mustChangePassword: false,
-        departments: role === 'reviewer' ? ['テスト課'] : [],
-      });
-    }
-    admin = new StaffAgent(url);
-    reviewer = new StaffAgent(url);
-    expect((await admin.login('archive-admin', PASSWORD)).status).toBe(303);
-    expect((await reviewer.login('archive-reviewer', PASSWORD)).status).toBe(303);
+    ({ 'archive-admin': admin, 'archive-reviewer': reviewer } = await staffAgents(
+      backoffice,
+      zones.backofficeUrl,
+      PASSWORD,
+      [
+        { loginId: 'archive-admin', role: 'admin', displayName: 'admin 担当' },
+        {
+          loginId: 'archive-reviewer',
+          role: 'reviewer',
+          displayName: 'reviewer 担当',
+          departments: ['テスト課'],
+        },
+      ],
+    ));
     folder = join(dir, 'archive');
     mkdirSync(folder);
     const added = await admin.post('/admin/archive', '/admin/archive/connectors', {

@@ -38,7 +38,7 @@ import { PullWorker } from '../apps/backoffice/src/transfer/pull.worker';
 import { pngBytes, submitTestPermit } from './factories/application.factory';
 import { binary, submitSignedApplication, unescapeHtml } from './support/signed-application';
 import { HOLDER } from './support/signing-env';
-import { StaffAgent } from './support/staff-agent';
+import { type StaffAgent, staffAgents } from './support/staff-agent';
 import { startZones, type Zones } from './support/zones';
 import { REPO_ROOT } from './support/app-process';
 
@@ -71,7 +71,7 @@ describe('records of accepted applications (issue 5 §8)', () => {
   let blobsDir: string;
   let db: DataSource;
   let backofficeDbUrl: string;
-  const agents: Record<string, StaffAgent> = {};
+  let agents: Record<string, StaffAgent>;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'backoffice-records-'));
@@ -84,31 +84,29 @@ describe('records of accepted applications (issue 5 §8)', () => {
     await staffService.ensureMunicipalities([
       { code: '990027', name: { ja: 'となり町（テスト）' } },
     ]);
-    for (const [loginId, role, code] of [
-      ['records-admin', 'admin', '990019'],
-      ['records-reviewer', 'reviewer', '990019'],
-      ['records-viewer', 'viewer', '990019'],
-      ['records-auditor', 'auditor', '990019'],
-      ['records-neighbour', 'admin', '990027'],
-      ['records-other-dept', 'reviewer', '990019'],
-    ] as const) {
-      await staffService.createUser({
-        loginId,
-        displayName: `${role} 担当`,
-        password: PASSWORD,
-        role,
-        municipalityCode: code,
-        mustChangePassword: false,
-        departments:
-          loginId === 'records-other-dept'
-            ? ['環境政策課']
-            : role === 'reviewer'
-              ? ['テスト課']
-              : [],
-      });
-      agents[loginId] = new StaffAgent(backofficeUrl);
-      expect((await agents[loginId].login(loginId, PASSWORD)).status).toBe(303);
-    }
+    agents = await staffAgents(backoffice, backofficeUrl, PASSWORD, [
+      { loginId: 'records-admin', role: 'admin', displayName: 'admin 担当' },
+      {
+        loginId: 'records-reviewer',
+        role: 'reviewer',
+        displayName: 'reviewer 担当',
+        departments: ['テスト課'],
+      },
+      { loginId: 'records-viewer', role: 'viewer', displayName: 'viewer 担当' },
+      { loginId: 'records-auditor', role: 'auditor', displayName: 'auditor 担当' },
+      {
+        loginId: 'records-neighbour',
+        role: 'admin',
+        displayName: 'admin 担当',
+        municipalityCode: '990027',
+      },
+      {
+        loginId: 'records-other-dept',
+        role: 'reviewer',
+        displayName: 'reviewer 担当',
+        departments: ['環境政策課'],
+      },
+    ]);
   });
 
   afterAll(async () => {

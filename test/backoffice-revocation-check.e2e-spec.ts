@@ -18,7 +18,7 @@ import {
   unescapeHtml as unescape,
 } from './support/signed-application';
 import { issueCard } from './support/signing-env';
-import { StaffAgent } from './support/staff-agent';
+import { createStaff, loggedIn, type StaffAgent } from './support/staff-agent';
 import { startZones, type Zones } from './support/zones';
 
 jest.setTimeout(90_000);
@@ -52,23 +52,24 @@ describe('現況確認: the signing certificate’s revocation asked again from 
     await staffService.ensureMunicipalities([
       { code: '990027', name: { ja: 'となり町（テスト）' } },
     ]);
-    for (const [loginId, role, municipalityCode] of [
-      ['reviewer', 'reviewer', '990019'],
-      ['viewer', 'viewer', '990019'],
-      ['neighbour', 'reviewer', '990027'],
-    ] as const) {
-      await staffService.createUser({
-        loginId,
-        displayName: `${loginId} 担当`,
-        password: PASSWORD,
-        role,
-        municipalityCode,
-        mustChangePassword: false,
-        // the test forms' department (担当課)
-        departments: role === 'reviewer' ? ['テスト課'] : [],
-      });
-    }
-    reviewer = await loggedIn('reviewer');
+    // the test forms' department (担当課)
+    await createStaff(backoffice, PASSWORD, [
+      {
+        loginId: 'reviewer',
+        role: 'reviewer',
+        displayName: 'reviewer 担当',
+        departments: ['テスト課'],
+      },
+      { loginId: 'viewer', role: 'viewer', displayName: 'viewer 担当' },
+      {
+        loginId: 'neighbour',
+        role: 'reviewer',
+        displayName: 'neighbour 担当',
+        municipalityCode: '990027',
+        departments: ['テスト課'],
+      },
+    ]);
+    reviewer = await loggedIn(backofficeUrl, 'reviewer', PASSWORD);
     reviewerId = (
       await db.query<Array<{ id: string }>>("SELECT id FROM staff_user WHERE login_id = 'reviewer'")
     )[0].id;
@@ -78,12 +79,6 @@ describe('現況確認: the signing certificate’s revocation asked again from 
     await zones?.close();
     rmSync(dir, { recursive: true, force: true });
   });
-
-  async function loggedIn(loginId: string): Promise<StaffAgent> {
-    const agent = new StaffAgent(backofficeUrl);
-    expect((await agent.login(loginId, PASSWORD)).status).toBe(303);
-    return agent;
-  }
 
   /** Signed by a new card, picked up and verified by the back office. */
   async function pickedUp() {
@@ -192,14 +187,14 @@ describe('現況確認: the signing certificate’s revocation asked again from 
 
   it('only 管理者 and 審査者 may check, each only in their municipality; the token of the page is required', async () => {
     const { application } = await pickedUp();
-    const viewer = await loggedIn('viewer');
+    const viewer = await loggedIn(backofficeUrl, 'viewer', PASSWORD);
     expect(await page(viewer, application.id)).not.toMatch(/>現況確認<\/button>/);
     const refused = await checkNow(viewer, application.id);
     expect(refused.status).toBe(403);
     // refused by the role guard (web/roles.ts) before the service is asked
     expect(refused.text).toContain('あなたの役割では利用できません');
 
-    const neighbour = await loggedIn('neighbour');
+    const neighbour = await loggedIn(backofficeUrl, 'neighbour', PASSWORD);
     // their own list page gives them a valid token; the application is still another municipality's
     const foreign = await neighbour.post(
       '/applications',

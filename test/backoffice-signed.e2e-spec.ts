@@ -19,7 +19,7 @@ import {
   unescapeHtml as unescape,
 } from './support/signed-application';
 import { HOLDER, issueCard } from './support/signing-env';
-import { StaffAgent } from './support/staff-agent';
+import { createStaff, loggedIn, type StaffAgent, staffAgents } from './support/staff-agent';
 import { startZones, type Zones } from './support/zones';
 
 jest.setTimeout(60_000);
@@ -41,17 +41,14 @@ describe('signed applications in the back office (issue 4 §7, §8)', () => {
     dir = mkdtempSync(join(tmpdir(), 'backoffice-signed-'));
     zones = await startZones(dir, 'signed');
     ({ jlis, rootFile, portal, portalUrl, backoffice } = zones);
-    await backoffice.get(StaffService).createUser({
-      loginId: 'reviewer',
-      displayName: '審査 担当',
-      password: PASSWORD,
-      role: 'reviewer',
-      municipalityCode: '990019',
-      mustChangePassword: false,
-      departments: ['テスト課'],
-    });
-    staff = new StaffAgent(zones.backofficeUrl);
-    expect((await staff.login('reviewer', PASSWORD)).status).toBe(303);
+    ({ reviewer: staff } = await staffAgents(backoffice, zones.backofficeUrl, PASSWORD, [
+      {
+        loginId: 'reviewer',
+        role: 'reviewer',
+        displayName: '審査 担当',
+        departments: ['テスト課'],
+      },
+    ]));
   });
 
   afterAll(async () => {
@@ -176,17 +173,16 @@ describe('signed applications in the back office (issue 4 §7, §8)', () => {
     await backoffice
       .get(StaffService)
       .ensureMunicipalities([{ code: '990027', name: { ja: 'となり町（テスト）' } }]);
-    await backoffice.get(StaffService).createUser({
-      loginId: 'neighbour',
-      displayName: 'となり',
-      password: PASSWORD,
-      role: 'reviewer',
-      municipalityCode: '990027',
-      mustChangePassword: false,
-      departments: ['テスト課'],
-    });
-    const neighbour = new StaffAgent((await backoffice.getUrl()).replace('[::1]', '127.0.0.1'));
-    await neighbour.login('neighbour', PASSWORD);
+    await createStaff(backoffice, PASSWORD, [
+      {
+        loginId: 'neighbour',
+        role: 'reviewer',
+        displayName: 'となり',
+        municipalityCode: '990027',
+        departments: ['テスト課'],
+      },
+    ]);
+    const neighbour = await loggedIn(zones.backofficeUrl, 'neighbour', PASSWORD);
     expect(
       (await neighbour.agent.get(`/applications/${application.id}/signature.p7s`)).status,
     ).toBe(404);

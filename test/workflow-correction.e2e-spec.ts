@@ -7,11 +7,10 @@ import { DataSource } from 'typeorm';
 import { ApplicationEntity as PortalApplication } from '../apps/portal/src/database/entities/application.entity';
 import { DraftEntity } from '../apps/portal/src/database/entities/draft.entity';
 import { ApplicationEntity as BackofficeApplication } from '../apps/backoffice/src/database/entities/application.entity';
-import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { PullWorker } from '../apps/backoffice/src/transfer/pull.worker';
 import { pngBytes, submitTestPermit, TEST_PERMIT_PATH } from './factories/application.factory';
 import { ResidentAgent } from './support/portal-client';
-import { StaffAgent } from './support/staff-agent';
+import { type StaffAgent, staffAgents } from './support/staff-agent';
 import { startZones, type Zones } from './support/zones';
 import { HOLDER, issueCard } from './support/signing-env';
 import type { SimulatedJlis } from '@madoguchi/virtual-card';
@@ -51,17 +50,14 @@ describe('workflow: 差戻し → corrected application → linked → 完了', 
     dir = mkdtempSync(join(tmpdir(), 'workflow-e2e-'));
     zones = await startZones(dir, 'workflow');
     ({ jlis, portal, portalUrl, backoffice, backofficeUrl } = zones);
-    await backoffice.get(StaffService).createUser({
-      loginId: 'reviewer',
-      displayName: '審査 太郎',
-      password: PASSWORD,
-      role: 'reviewer',
-      municipalityCode: '990019',
-      mustChangePassword: false,
-      departments: ['テスト課'],
-    });
-    staff = new StaffAgent(backofficeUrl);
-    expect((await staff.login('reviewer', PASSWORD)).status).toBe(303);
+    ({ reviewer: staff } = await staffAgents(backoffice, backofficeUrl, PASSWORD, [
+      {
+        loginId: 'reviewer',
+        role: 'reviewer',
+        displayName: '審査 太郎',
+        departments: ['テスト課'],
+      },
+    ]));
   });
 
   afterAll(async () => {
