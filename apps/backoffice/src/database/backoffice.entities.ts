@@ -21,6 +21,7 @@ import { ReviewWorkflow1764400000000 } from '../migrations/1764400000000-ReviewW
 import { Records1764500000000 } from '../migrations/1764500000000-Records';
 import { ArchiveDelivery1764600000000 } from '../migrations/1764600000000-ArchiveDelivery';
 import { RevocationCheck1764700000000 } from '../migrations/1764700000000-RevocationCheck';
+import { AssigneeListIndex1764800000000 } from '../migrations/1764800000000-AssigneeListIndex';
 import { ApplicationSearch1764300000000 } from '../migrations/1764300000000-ApplicationSearch';
 import { StaffDepartmentsAuditLog1764100000000 } from '../migrations/1764100000000-StaffDepartmentsAuditLog';
 import {
@@ -66,6 +67,7 @@ export const BACKOFFICE_MIGRATIONS = [
   Records1764500000000,
   ArchiveDelivery1764600000000,
   RevocationCheck1764700000000,
+  AssigneeListIndex1764800000000,
   StaffSecurity1764900000000,
   DisposalRegister1765000000000,
 ];

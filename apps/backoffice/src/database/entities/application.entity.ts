@@ -5,11 +5,17 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity('application')
 @Index('IDX_application_municipality_status', ['municipalityCode', 'status'])
 @Index('IDX_application_municipality_submitted', ['municipalityCode', 'submittedAt'])
-@Index('IDX_application_municipality_assignee', ['municipalityCode', 'assigneeId'])
 @Index('IDX_application_list_received', ['municipalityCode', 'receivedAt', 'id'])
 @Index('IDX_application_list_status', ['municipalityCode', 'status', 'receivedAt', 'id'])
 @Index('IDX_application_list_form', ['municipalityCode', 'formId', 'receivedAt', 'id'])
 @Index('IDX_application_list_department', ['municipalityCode', 'department', 'receivedAt', 'id'])
+@Index('IDX_application_list_assignee', [
+  'municipalityCode',
+  'assigneeId',
+  'status',
+  'receivedAt',
+  'id',
+])
 @Index('IDX_application_search_name', [
   'municipalityCode',
   'searchName',
