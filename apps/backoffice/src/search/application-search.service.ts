@@ -177,32 +177,21 @@ export class ApplicationSearchService {
 
   /**
    * Applications per status for the filter without its status. From the tally (kept by triggers) when the filter
-   * is made of what the tally holds (form, department, days); counted from the rows when it names a person: an
-   * assignee, one index range per status; a name or receipt number, one pass over its index entries with a count
-   * per status (countsQuery; a GROUP BY made SQLite prefer an index already ordered by status and read every row
-   * of the municipality instead).
+   * is made of what the tally holds (form, department, days); counted from the rows when it names a person
+   * (countsQueries; a GROUP BY status made SQLite prefer an index already ordered by status and read every row of
+   * the municipality instead).
    */
   async counts(staff: StaffContext, filter: SearchFilter): Promise<StatusCounts> {
     const counts = Object.fromEntries(APPLICATION_STATUSES.map((s) => [s, 0])) as StatusCounts;
-    if (filter.assignee && !filter.name && !filter.receipt) {
-      // one range of IDX_application_list_assignee per status, counted without reading a column (3× faster than
-      // one pass reading every entry's status)
+    if (filter.name || filter.receipt || filter.assignee) {
+      const queries = this.countsQueries(staff, filter);
       const rows = await Promise.all(
-        APPLICATION_STATUSES.map((status) =>
-          this.scoped(staff, { ...filter, status }, { time: true })
-            .select('COUNT(*)', 'n')
-            .getRawOne<{ n: string | number }>(),
-        ),
+        queries.map((q) => q.getRawOne<Record<string, string | number | null>>()),
       );
       APPLICATION_STATUSES.forEach((s, i) => {
-        counts[s] = Number(rows[i]?.n ?? 0);
-      });
-      return counts;
-    }
-    if (filter.name || filter.receipt) {
-      const row = await this.countsQuery(staff, filter).getRawOne<Record<string, unknown>>();
-      APPLICATION_STATUSES.forEach((s, i) => {
-        counts[s] = Number(row?.[`n${i}`] ?? 0);
+        // one query per status (column n), or one with a column per status (n0…n4)
+        const n = queries.length === 1 ? rows[0]?.[`n${i}`] : rows[i]?.n;
+        counts[s] = Number(n ?? 0);
       });
       return counts;
     }
@@ -238,14 +227,27 @@ export class ApplicationSearchService {
     return counts;
   }
 
-  /** The count per status (columns n0…n4, APPLICATION_STATUSES' order) of a filter that names a person. */
-  countsQuery(staff: StaffContext, filter: SearchFilter): SelectQueryBuilder<ApplicationEntity> {
+  /**
+   * The counting of a filter that names a person (without its status). An assignee (no name, no receipt number):
+   * one query per status in APPLICATION_STATUSES' order (column n), each one range of IDX_application_list_assignee
+   * counted without reading a column, 3× faster than reading every entry's status. Otherwise one query with a
+   * column per status (n0…n4): one pass over the name's or receipt number's index entries.
+   */
+  countsQueries(
+    staff: StaffContext,
+    filter: SearchFilter,
+  ): SelectQueryBuilder<ApplicationEntity>[] {
+    if (filter.assignee && !filter.name && !filter.receipt) {
+      return APPLICATION_STATUSES.map((status) =>
+        this.scoped(staff, { ...filter, status }, { time: true }).select('COUNT(*)', 'n'),
+      );
+    }
     const qb = this.scoped(staff, { ...filter, status: undefined }, { time: true }).select([]);
     APPLICATION_STATUSES.forEach((s, i) => {
       qb.addSelect(`COUNT(CASE WHEN a.status = :countStatus${i} THEN 1 END)`, `n${i}`);
       qb.setParameter(`countStatus${i}`, s);
     });
-    return qb;
+    return [qb];
   }
 
   /**
