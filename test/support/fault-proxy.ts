@@ -36,7 +36,14 @@ function flipFirstByte(): Transform {
   });
 }
 
-export async function startFaultProxy(target: string, slowMs = 3000): Promise<FaultProxy> {
+/**
+ * `isHostKept`: forward the client's Host header as it is (an S3 store checks the SigV4 signature, which covers it).
+ */
+export async function startFaultProxy(
+  target: string,
+  slowMs = 3000,
+  { isHostKept = false } = {},
+): Promise<FaultProxy> {
   const upstream = new URL(target);
   const state: FaultProxy = {
     url: '',
@@ -65,13 +72,9 @@ export async function startFaultProxy(target: string, slowMs = 3000): Promise<Fa
     const forward = () => {
       const headers: Record<string, string | string[] | undefined> = {
         ...req.headers,
-        host: upstream.host,
+        host: isHostKept ? req.headers.host : upstream.host,
       };
       const isCorrupting = state.fault === 'corrupt-put' && method === 'PUT';
-      if (isCorrupting) {
-        delete headers['content-length'];
-        headers['transfer-encoding'] = 'chunked';
-      }
       const destination = headers.destination;
       if (typeof destination === 'string') {
         const d = new URL(destination);
