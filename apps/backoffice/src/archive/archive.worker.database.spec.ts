@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -203,10 +204,21 @@ describe('archive worker (database, real folder and HTTP receivers)', () => {
       const [{ headers, body }] = received;
       const timestamp = headers[TIMESTAMP_HEADER] as string;
       expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(60);
-      expect(headers[SIGNATURE_HEADER]).toBe(
-        webhookSignature('a shared key of the receiver', timestamp, body),
+      // what a receiver does, with nothing of ours: HMAC-SHA256 over "<timestamp>." and the body it received
+      const expected = createHmac('sha256', 'a shared key of the receiver')
+        .update(Buffer.concat([Buffer.from(`${timestamp}.`), body]))
+        .digest('hex');
+      expect(headers[SIGNATURE_HEADER]).toBe(`sha256=${expected}`);
+      expect(webhookSignature('a shared key of the receiver', timestamp, body)).toBe(
+        `sha256=${expected}`,
       );
       expect(headers[SIGNATURE_HEADER]).not.toBe(webhookSignature('another key', timestamp, body));
+      // streamed with its length announced; the SHA-256 header names the very bytes received
+      expect(headers['content-length']).toBe(String(body.length));
+      expect(headers['transfer-encoding']).toBeUndefined();
+      expect(headers['x-madoguchi-package-sha256']).toBe(
+        createHash('sha256').update(body).digest('hex'),
+      );
       expect(headers['content-type']).toBe('application/zip');
       expect(headers['idempotency-key']).toMatch(new RegExp(`^${record.record.id}:`));
       const zip = join(dir, 'received.zip');
@@ -214,6 +226,9 @@ describe('archive worker (database, real folder and HTTP receivers)', () => {
       expect(validateSerializedBag(zip).errors).toEqual([]);
       const [row] = await deliveries();
       expect(row.state).toBe('delivered');
+      expect(row.packageSha256).toBe(headers['x-madoguchi-package-sha256']);
+      // the temporary zip is gone
+      expect(readdirSync(tmpdir()).filter((n) => n.startsWith('madoguchi-webhook-'))).toEqual([]);
     });
 
     it('retries on 500 and on a closed connection, then succeeds', async () => {

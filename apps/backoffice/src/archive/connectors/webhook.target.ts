@@ -1,5 +1,10 @@
 import { createHash, createHmac } from 'node:crypto';
-import { buffer } from 'node:stream/consumers';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ArchiveError, ArchiveErrorCode } from '../archive.error';
 import type { Bag } from '../bagit/bag';
 import { bagZipStream } from '../bagit/bag-writers';
@@ -14,10 +19,19 @@ export function webhookSignature(key: string, timestamp: string, body: Buffer): 
   return `sha256=${createHmac('sha256', key).update(`${timestamp}.`).update(body).digest('hex')}`;
 }
 
+/** A request body with its size and its signature (computed over the timestamp and the exact bytes sent). */
+interface SignedBody {
+  body: Buffer | ReadableStream;
+  size: number;
+  timestamp: string;
+  signature: string;
+}
+
 /**
  * A receiver's URL: each package is POSTed as one zip file, signed with HMAC-SHA256 over the timestamp and the body
  * (headers X-Madoguchi-Timestamp, X-Madoguchi-Signature), with an Idempotency-Key. A 2xx answer is required;
- * 5xx and time-outs are retried, 4xx is final.
+ * 5xx and time-outs are retried, 4xx is final. The zip is streamed from a temporary file (docs/record-package.md
+ * describes the request for a receiver).
  */
 export class WebhookTarget implements ArchiveTarget {
   constructor(
@@ -35,44 +49,90 @@ export class WebhookTarget implements ArchiveTarget {
 
   async test(): Promise<string> {
     const body = Buffer.from(JSON.stringify({ event: 'test', sentAt: new Date().toISOString() }));
-    const response = await this.post(body, 'application/json', { 'x-madoguchi-event': 'test' });
+    const response = await this.post(this.signed(body), 'application/json', {
+      'x-madoguchi-event': 'test',
+    });
     return `${new URL(this.url).origin} が応答しました（HTTP ${response.status}）。`;
   }
 
   async deliver(bag: Bag, context: DeliveryContext): Promise<DeliveryResult> {
-    // the signature covers the body, so the zip is made first (a few MB per record)
-    const body = await buffer(bagZipStream(bag));
-    const packageSha256 = createHash('sha256').update(body).digest('hex');
-    const response = await this.post(body, 'application/zip', {
-      'x-madoguchi-event': 'package',
-      'idempotency-key': context.idempotencyKey,
-      'x-madoguchi-receipt-number': bag.name,
-      'x-madoguchi-package-sha256': packageSha256,
-      'content-disposition': `attachment; filename="${bag.name}.zip"`,
-    });
+    // The zip goes through a temporary file, never whole in memory: written once (its SHA-256 and size on the way),
+    // then read for the signature with a fresh timestamp, then streamed as the request body.
+    const dir = await mkdtemp(join(tmpdir(), 'madoguchi-webhook-'));
+    try {
+      const file = join(dir, 'package.zip');
+      const hash = createHash('sha256');
+      let size = 0;
+      await pipeline(
+        bagZipStream(bag),
+        new Transform({
+          transform(chunk: Buffer, _e, callback) {
+            hash.update(chunk);
+            size += chunk.length;
+            callback(null, chunk);
+          },
+        }),
+        createWriteStream(file),
+      );
+      const packageSha256 = hash.digest('hex');
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const hmac = createHmac('sha256', this.hmacKey).update(`${timestamp}.`);
+      for await (const chunk of createReadStream(file)) {
+        hmac.update(chunk as Buffer);
+      }
+      const response = await this.post(
+        {
+          body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+          size,
+          timestamp,
+          signature: `sha256=${hmac.digest('hex')}`,
+        },
+        'application/zip',
+        {
+          'x-madoguchi-event': 'package',
+          'idempotency-key': context.idempotencyKey,
+          'x-madoguchi-receipt-number': bag.name,
+          'x-madoguchi-package-sha256': packageSha256,
+          'content-disposition': `attachment; filename="${bag.name}.zip"`,
+        },
+      );
+      return {
+        location: `${this.url} (HTTP ${response.status})`,
+        packageSha256,
+        wasAlreadyThere: false,
+      };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private signed(body: Buffer): SignedBody {
+    const timestamp = String(Math.floor(Date.now() / 1000));
     return {
-      location: `${this.url} (HTTP ${response.status})`,
-      packageSha256,
-      wasAlreadyThere: false,
+      body,
+      size: body.length,
+      timestamp,
+      signature: webhookSignature(this.hmacKey, timestamp, body),
     };
   }
 
   private async post(
-    body: Buffer,
+    signed: SignedBody,
     contentType: string,
     headers: Record<string, string>,
   ): Promise<Response> {
-    const timestamp = String(Math.floor(Date.now() / 1000));
     let response: Response;
     try {
       response = await fetch(this.url, {
         method: 'POST',
-        body,
+        body: signed.body,
+        duplex: 'half',
         redirect: 'manual',
         headers: {
           'content-type': contentType,
-          [TIMESTAMP_HEADER]: timestamp,
-          [SIGNATURE_HEADER]: webhookSignature(this.hmacKey, timestamp, body),
+          'content-length': String(signed.size),
+          [TIMESTAMP_HEADER]: signed.timestamp,
+          [SIGNATURE_HEADER]: signed.signature,
           ...headers,
         },
         signal: AbortSignal.timeout(this.timeoutMs),
