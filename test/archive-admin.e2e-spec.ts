@@ -2,15 +2,13 @@ import { SecretBox } from '@madoguchi/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ArchiveOutboxService } from '../apps/backoffice/src/archive/archive-outbox.service';
 import { buildBag } from '../apps/backoffice/src/archive/bagit/bag';
 import { FolderTarget } from '../apps/backoffice/src/archive/connectors/folder.target';
 import { S3Target } from '../apps/backoffice/src/archive/connectors/s3.target';
 import { archiveRecord } from '../apps/backoffice/src/archive/testing/archive-record.factory';
-import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
-import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ArchiveConnectorEntity } from '../apps/backoffice/src/database/entities/archive-connector.entity';
 import { ArchiveDeliveryEntity } from '../apps/backoffice/src/database/entities/archive-delivery.entity';
 import { AuditLogEntity } from '../apps/backoffice/src/database/entities/audit-log.entity';
@@ -19,7 +17,7 @@ import { connectorSecretContext } from '../apps/backoffice/src/database/stored-s
 import { startApacheWebdav, type ApacheWebdav } from './support/apache-webdav';
 import { startS3rver } from './support/s3rver-server';
 import { StaffAgent } from './support/staff-agent';
-import { testDatabaseUrl } from './support/test-database';
+import { startBackoffice } from './support/zones';
 
 jest.setTimeout(60_000);
 
@@ -38,25 +36,7 @@ describe('archive connectors in the back office (admin page, dead letters, recon
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'archive-admin-e2e-'));
     dav = await startApacheWebdav();
-    const config: BackofficeConfig = {
-      port: 0,
-      host: '127.0.0.1',
-      databaseUrl: await testDatabaseUrl('archive_admin_e2e', dir),
-      dataDir: join(dir, 'data'),
-      portalTransferUrl: 'http://127.0.0.1:9',
-      transferKey: 'k'.repeat(32),
-      cookieSecret: 'c'.repeat(32),
-      pullIntervalMs: 60_000,
-      formsDir: resolve(__dirname, '..', 'forms'),
-      isProduction: false,
-    };
-    app = await createBackofficeApp(config, {
-      isWorkerManual: true,
-      logger: false,
-      announceFirstAdmin: () => undefined,
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    ({ app, baseUrl } = await startBackoffice(dir, 'archive_admin_e2e'));
     db = app.get(DataSource);
     const staff = app.get(StaffService);
     for (const [loginId, role] of [

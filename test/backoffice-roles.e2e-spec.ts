@@ -3,16 +3,14 @@ import type { TransferApplication } from '@madoguchi/transfer';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
-import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import type { StaffRole } from '../apps/backoffice/src/database/entities/staff-user.entity';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
 import { allRoutes } from './support/backoffice-routes';
 import { StaffAgent } from './support/staff-agent';
-import { testDatabaseUrl } from './support/test-database';
+import { startBackoffice } from './support/zones';
 
 jest.setTimeout(180_000);
 
@@ -126,26 +124,9 @@ describe('back office: every route with every role (the role matrix)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'backoffice-roles-e2e-'));
-    const config: BackofficeConfig = {
-      port: 0,
-      host: '127.0.0.1',
-      databaseUrl: await testDatabaseUrl('backoffice_roles_e2e', dir),
-      dataDir: join(dir, 'data'),
-      portalTransferUrl: 'http://127.0.0.1:9',
-      transferKey: 'k'.repeat(32),
-      cookieSecret: 'c'.repeat(32),
-      pullIntervalMs: 60_000,
-      formsDir: resolve(__dirname, '..', 'forms'),
-      isProduction: false,
-    };
-    app = await createBackofficeApp(config, {
-      isWorkerManual: true,
-      logger: false,
+    ({ app, baseUrl } = await startBackoffice(dir, 'backoffice_roles_e2e', {
       scryptCost: { N: 2 ** 12, r: 8, p: 1 },
-      announceFirstAdmin: () => undefined,
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    }));
     await app.get(ApplicationIntakeService).store(demoApplication());
     const db = app.get(DataSource);
     applicationId = (await db.query<{ id: string }[]>('SELECT id FROM application'))[0].id;

@@ -1,18 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Answers } from '@madoguchi/forms';
 import type { TransferApplication } from '@madoguchi/transfer';
 import { DataSource } from 'typeorm';
-import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
-import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ensureApplicationTally } from '../apps/backoffice/src/database/application-tally';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
 import { StaffAgent } from './support/staff-agent';
-import { testDatabaseUrl } from './support/test-database';
+import { startBackoffice } from './support/zones';
 
 jest.setTimeout(120_000);
 
@@ -119,25 +117,7 @@ describe('back office search, lists and CSV export', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'backoffice-search-'));
-    const config: BackofficeConfig = {
-      port: 0,
-      host: '127.0.0.1',
-      databaseUrl: await testDatabaseUrl('backoffice_search', dir),
-      dataDir: join(dir, 'data'),
-      portalTransferUrl: 'http://127.0.0.1:9',
-      transferKey: 'k'.repeat(32),
-      cookieSecret: 'c'.repeat(32),
-      pullIntervalMs: 60_000,
-      formsDir: resolve(__dirname, '..', 'forms'),
-      isProduction: false,
-    };
-    app = await createBackofficeApp(config, {
-      isWorkerManual: true,
-      logger: false,
-      announceFirstAdmin: () => undefined,
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    ({ app, baseUrl } = await startBackoffice(dir, 'backoffice_search'));
     db = app.get(DataSource);
     intake = app.get(ApplicationIntakeService);
 

@@ -4,15 +4,13 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ArchiveConnectorsService } from '../apps/backoffice/src/archive/archive-connectors.service';
-import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
-import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
 import { allRoutes } from './support/backoffice-routes';
 import { StaffAgent } from './support/staff-agent';
-import { testDatabaseUrl } from './support/test-database';
+import { startBackoffice } from './support/zones';
 
 jest.setTimeout(120_000);
 
@@ -94,28 +92,12 @@ describe('back office: municipalities, staff accounts and TOTP over HTTP', () =>
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'backoffice-staff-e2e-'));
-    const config: BackofficeConfig = {
-      port: 0,
-      host: '127.0.0.1',
-      databaseUrl: await testDatabaseUrl('backoffice_staff_e2e', dir),
-      dataDir: join(dir, 'data'),
-      portalTransferUrl: 'http://127.0.0.1:9',
-      transferKey: 'k'.repeat(32),
-      cookieSecret: 'c'.repeat(32),
-      pullIntervalMs: 60_000,
-      formsDir: resolve(__dirname, '..', 'forms'),
-      isProduction: false,
-    };
-    app = await createBackofficeApp(config, {
-      isWorkerManual: true,
-      logger: false,
+    ({ app, baseUrl } = await startBackoffice(dir, 'backoffice_staff_e2e', {
       scryptCost: { N: 2 ** 12, r: 8, p: 1 },
       announceFirstAdmin: (_login, password) => {
         firstAdminPassword = password;
       },
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    }));
     db = app.get(DataSource);
     const application = demoApplication();
     await app.get(ApplicationIntakeService).store(application);

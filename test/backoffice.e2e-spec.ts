@@ -1,19 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TransferApplication } from '@madoguchi/transfer';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '../apps/backoffice/src/audit/audit-log';
-import { createBackofficeApp } from '../apps/backoffice/src/backoffice.app';
-import type { BackofficeConfig } from '../apps/backoffice/src/config/backoffice.config';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
 import { SESSION_COOKIE } from '../apps/backoffice/src/web/session.guard';
 import { StaffAgent } from './support/staff-agent';
-import { testDatabaseUrl } from './support/test-database';
+import { startBackoffice } from './support/zones';
 
 jest.setTimeout(60_000);
 
@@ -72,28 +70,11 @@ describe('back office over HTTP', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'backoffice-e2e-'));
-    const config: BackofficeConfig = {
-      port: 0,
-      host: '127.0.0.1',
-      databaseUrl: await testDatabaseUrl('backoffice_e2e', dir),
-      dataDir: join(dir, 'data'),
-      portalTransferUrl: 'http://127.0.0.1:9',
-      transferKey: 'k'.repeat(32),
-      cookieSecret: 'c'.repeat(32),
-      pullIntervalMs: 60_000,
-      formsDir: resolve(__dirname, '..', 'forms'),
-      isProduction: false,
-    };
-    app = await createBackofficeApp(config, {
-      isWorkerManual: true,
-      logger: false,
+    ({ app, baseUrl } = await startBackoffice(dir, 'backoffice_e2e', {
       announceFirstAdmin: (_login, password) => {
         firstAdminPassword = password;
       },
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = await app.getUrl();
-    baseUrl = baseUrl.replace('[::1]', '127.0.0.1');
+    }));
 
     const staff = app.get(StaffService);
     await staff.ensureMunicipalities([{ code: OTHER_CODE, name: { ja: 'となり町（テスト）' } }]);

@@ -1,11 +1,17 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@madoguchi/common';
 import type { SimulatedJlis } from '@madoguchi/virtual-card';
 import { PortalConfig } from '../../apps/portal/src/config/portal.config';
 import { createPortalApp } from '../../apps/portal/src/portal-app.factory';
-import { createBackofficeApp } from '../../apps/backoffice/src/backoffice.app';
-import { loadBackofficeConfig } from '../../apps/backoffice/src/config/backoffice.config';
+import {
+  createBackofficeApp,
+  type BackofficeAppOptions,
+} from '../../apps/backoffice/src/backoffice.app';
+import {
+  loadBackofficeConfig,
+  type BackofficeConfig,
+} from '../../apps/backoffice/src/config/backoffice.config';
 import { startJlis } from './signing-env';
 import { testDatabaseUrl } from './test-database';
 
@@ -99,6 +105,44 @@ export async function startZones(
     };
   } catch (err) {
     await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The back office alone on a loopback port, with the repository's forms (forms/) and no portal to pull from (its
+ * transfer URL answers nothing); it pulls only when a test asks. Its database is `name` (in `dir`, or on
+ * TEST_POSTGRES_URL), its data in `dir`/data. `options` adds to or replaces the test defaults (a manual worker, no
+ * logger, the first admin's password announced nowhere).
+ */
+export async function startBackoffice(
+  dir: string,
+  name: string,
+  options: BackofficeAppOptions = {},
+): Promise<{ app: NestFastifyApplication; baseUrl: string }> {
+  const config: BackofficeConfig = {
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: await testDatabaseUrl(name, dir),
+    dataDir: join(dir, 'data'),
+    portalTransferUrl: 'http://127.0.0.1:9',
+    transferKey: 'k'.repeat(32),
+    cookieSecret: 'c'.repeat(32),
+    pullIntervalMs: 60_000,
+    formsDir: resolve(__dirname, '..', '..', 'forms'),
+    isProduction: false,
+  };
+  const app = await createBackofficeApp(config, {
+    isWorkerManual: true,
+    logger: false,
+    announceFirstAdmin: () => undefined,
+    ...options,
+  });
+  try {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return { app, baseUrl: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+  } catch (err) {
+    await app.close();
     throw err;
   }
 }
