@@ -11,21 +11,18 @@ import {
 } from '../../../../test/support/bagit-validator';
 import { ArchiveDeliveryEntity } from '../database/entities/archive-delivery.entity';
 import { ArchiveOutboxService } from './archive-outbox.service';
-import { ArchiveWorker, type ArchiveWorkerOptions } from './archive.worker';
+import { ArchiveWorker } from './archive.worker';
 import { buildBag } from './bagit/bag';
 import type { PackageFormat } from './bagit/bag-writers';
 import { FolderTarget } from './connectors/folder.target';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignature } from './connectors/webhook.target';
 import { archiveRecord } from './testing/archive-record.factory';
-import { archiveTestDatabase, insertConnector } from './testing/archive-test-database';
+import {
+  archiveTestDatabase,
+  insertConnector,
+  TEST_WORKER_OPTIONS as OPTIONS,
+} from './testing/archive-test-database';
 import { MemoryRecordSource } from './testing/memory-record-source';
-
-const OPTIONS: ArchiveWorkerOptions = {
-  intervalMs: 1000,
-  leaseMs: 60_000,
-  batchSize: 10,
-  backoff: { baseMs: 1, maxMs: 2 },
-};
 
 describe('archive worker (database, real folder and HTTP receivers)', () => {
   let dir: string;

@@ -18,21 +18,19 @@ import { startCephRgw, type CephRgw } from '../../../../../test/support/ceph-rgw
 import { startFaultProxy, type FaultProxy } from '../../../../../test/support/fault-proxy';
 import { ArchiveDeliveryEntity } from '../../database/entities/archive-delivery.entity';
 import { ArchiveOutboxService } from '../archive-outbox.service';
-import { ArchiveWorker, type ArchiveWorkerOptions } from '../archive.worker';
+import { ArchiveWorker } from '../archive.worker';
 import { archiveRecord } from '../testing/archive-record.factory';
-import { archiveTestDatabase, insertConnector } from '../testing/archive-test-database';
+import {
+  archiveTestDatabase,
+  insertConnector,
+  TEST_WORKER_OPTIONS as OPTIONS,
+} from '../testing/archive-test-database';
 import { MemoryRecordSource } from '../testing/memory-record-source';
 import { S3Target, type S3Settings } from './s3.target';
 
 // starting the gateway (monitor, OSD, radosgw) takes 10-20 s on a loaded machine
 jest.setTimeout(300_000);
 
-const OPTIONS: ArchiveWorkerOptions = {
-  intervalMs: 1000,
-  leaseMs: 60_000,
-  batchSize: 10,
-  backoff: { baseMs: 1, maxMs: 2 },
-};
 const LOCKED = 'archive-locked';
 const PLAIN = 'archive-plain';
 

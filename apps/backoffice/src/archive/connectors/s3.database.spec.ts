@@ -13,19 +13,16 @@ import { startS3rver, type S3Server } from '../../../../../test/support/s3rver-s
 import { ArchiveFixityService, type FixityFinding } from '../archive-fixity.service';
 import { ArchiveDeliveryEntity } from '../../database/entities/archive-delivery.entity';
 import { ArchiveOutboxService } from '../archive-outbox.service';
-import { ArchiveWorker, type ArchiveWorkerOptions } from '../archive.worker';
+import { ArchiveWorker } from '../archive.worker';
 import { buildBag } from '../bagit/bag';
 import { archiveRecord } from '../testing/archive-record.factory';
-import { archiveTestDatabase, insertConnector } from '../testing/archive-test-database';
+import {
+  archiveTestDatabase,
+  insertConnector,
+  TEST_WORKER_OPTIONS as OPTIONS,
+} from '../testing/archive-test-database';
 import { MemoryRecordSource } from '../testing/memory-record-source';
 import { S3Target, type S3Settings } from './s3.target';
-
-const OPTIONS: ArchiveWorkerOptions = {
-  intervalMs: 1000,
-  leaseMs: 60_000,
-  batchSize: 10,
-  backoff: { baseMs: 1, maxMs: 2 },
-};
 
 describe('S3 connector against s3rver', () => {
   let s3: S3Server;

@@ -14,19 +14,16 @@ import {
 import { startFaultProxy, type FaultProxy } from '../../../../../test/support/fault-proxy';
 import { ArchiveDeliveryEntity } from '../../database/entities/archive-delivery.entity';
 import { ArchiveOutboxService } from '../archive-outbox.service';
-import { ArchiveWorker, type ArchiveWorkerOptions } from '../archive.worker';
+import { ArchiveWorker } from '../archive.worker';
 import { buildBag } from '../bagit/bag';
 import { archiveRecord } from '../testing/archive-record.factory';
-import { archiveTestDatabase, insertConnector } from '../testing/archive-test-database';
+import {
+  archiveTestDatabase,
+  insertConnector,
+  TEST_WORKER_OPTIONS as OPTIONS,
+} from '../testing/archive-test-database';
 import { MemoryRecordSource } from '../testing/memory-record-source';
 import { WebdavTarget } from './webdav.target';
-
-const OPTIONS: ArchiveWorkerOptions = {
-  intervalMs: 1000,
-  leaseMs: 60_000,
-  batchSize: 10,
-  backoff: { baseMs: 1, maxMs: 2 },
-};
 
 describe('WebDAV connector against Apache httpd + mod_dav', () => {
   let dav: ApacheWebdav;

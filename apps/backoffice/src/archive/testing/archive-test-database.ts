@@ -4,7 +4,16 @@ import { testDatabaseUrl } from '../../../../../test/support/test-database';
 import { openBackofficeDatabase } from '../../database/backoffice.database';
 import { ArchiveConnectorEntity } from '../../database/entities/archive-connector.entity';
 import { MunicipalityEntity } from '../../database/entities/municipality.entity';
+import type { ArchiveWorkerOptions } from '../archive.worker';
 import type { ConnectorKind } from '../connectors/connector-settings';
+
+/** An archive worker's options for tests: a batch of ten and retries due at once (1–2 ms backoff). */
+export const TEST_WORKER_OPTIONS: ArchiveWorkerOptions = {
+  intervalMs: 1000,
+  leaseMs: 60_000,
+  batchSize: 10,
+  backoff: { baseMs: 1, maxMs: 2 },
+};
 
 /** A migrated back-office database (SQLite in `dir`, or PostgreSQL with TEST_POSTGRES_URL) with two municipalities. */
 export async function archiveTestDatabase(
