@@ -1,7 +1,15 @@
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
@@ -58,6 +66,81 @@ describe('archive worker (database, real folder and HTTP receivers)', () => {
     db.getRepository(ArchiveDeliveryEntity).find({ order: { receiptNumber: 'ASC' } });
 
   describe('folder', () => {
+    it('sweeps the temporaries an interrupted delivery left (our names, unchanged for longer than the lease), nothing else', async () => {
+      const target = join(dir, 'archive');
+      mkdirSync(target);
+      const old = new Date(Date.now() - 2 * OPTIONS.leaseMs);
+      const make = (name: string, files: string[], mtime: Date | null) => {
+        for (const file of files) {
+          mkdirSync(join(target, name, file, '..'), { recursive: true });
+          writeFileSync(join(target, name, file), 'x');
+        }
+        if (files.length === 0) {
+          writeFileSync(join(target, name), 'x');
+        }
+        if (mtime) {
+          for (const file of [...files.map((f) => join(name, f)), name]) {
+            utimesSync(join(target, file), mtime, mtime);
+          }
+          for (const file of files) {
+            utimesSync(join(target, name, file, '..'), mtime, mtime);
+          }
+        }
+      };
+      // left by a crash: a directory bag half written, a zip half written, a probe of 接続テスト
+      make('.R20261129-000001.partial-0123456789ab', ['bagit.txt', 'data/document.json'], old);
+      make('.R20261129-000002.zip.partial-abcdef012345', [], old);
+      make('.madoguchi-probe-00aa11bb22cc', [], old);
+      // kept: a temporary being written now, an old one whose writer is busy deep inside, names not ours, a package
+      make('.R20261129-000003.partial-aaaaaaaaaaaa', ['bagit.txt'], null);
+      make('.R20261129-000004.partial-bbbbbbbbbbbb', ['bagit.txt', 'data/big.pdf'], old);
+      utimesSync(
+        join(target, '.R20261129-000004.partial-bbbbbbbbbbbb', 'data', 'big.pdf'),
+        new Date(),
+        new Date(),
+      );
+      make('.R20261129-000005.partial-notours', [], old);
+      make('.hidden-by-someone', [], old);
+      make('R20261129-000006', ['bagit.txt'], old);
+      symlinkSync(
+        join(target, 'R20261129-000006'),
+        join(target, '.R20261129-000007.partial-cccccccccccc'),
+      );
+
+      await insertConnector(db, { kind: 'folder', settings: { path: target }, format: 'zip' });
+      const record = await accept();
+      const logged: string[] = [];
+      const sut = new ArchiveWorker(db, outbox, records, OPTIONS, {
+        log: (m: string) => logged.push(m),
+        warn: (m: string) => logged.push(m),
+      });
+      await expect(sut.drain()).resolves.toBe(1);
+
+      expect(readdirSync(target).sort()).toEqual(
+        [
+          '.R20261129-000003.partial-aaaaaaaaaaaa',
+          '.R20261129-000004.partial-bbbbbbbbbbbb',
+          '.R20261129-000005.partial-notours',
+          '.R20261129-000007.partial-cccccccccccc',
+          '.hidden-by-someone',
+          'R20261129-000006',
+          `${record.record.receiptNumber}.zip`,
+        ].sort(),
+      );
+      expect(logged).toEqual([
+        expect.stringContaining(
+          'removed 3 temporaries left by interrupted deliveries: .R20261129-000001.partial-0123456789ab, .R20261129-000002.zip.partial-abcdef012345, .madoguchi-probe-00aa11bb22cc',
+        ),
+      ]);
+      expect(readdirSync(join(target, 'R20261129-000006'))).toEqual(['bagit.txt']);
+
+      // once per lease: a temporary left since is swept by the next sweep, not at every delivery
+      make('.R20261129-000008.partial-dddddddddddd', [], old);
+      await accept();
+      await expect(sut.drain()).resolves.toBe(1);
+      expect(readdirSync(target)).toContain('.R20261129-000008.partial-dddddddddddd');
+    });
+
     it.each(['directory', 'zip', 'tar'] as PackageFormat[])(
       'delivers each record once as a valid %s bag, atomically, nothing left behind',
       async (format) => {

@@ -61,6 +61,8 @@ export function describeFailure(e: unknown): {
  */
 export class ArchiveWorker {
   private timer: NodeJS.Timeout | undefined;
+  /** when each connector's stale temporaries were last swept (once per lease) */
+  private readonly sweptAt = new Map<string, number>();
   private running: Promise<number> | undefined;
   private readonly workerId: string;
 
@@ -131,6 +133,32 @@ export class ArchiveWorker {
     return { claimed: claimed.length, delivered };
   }
 
+  /**
+   * Removes what deliveries interrupted by a crash left at the target, at most once per lease per connector. A
+   * temporary unchanged for longer than the lease belongs to no live delivery: its worker's claim has run out, and
+   * a worker that is still writing it would fail to move it into place and retry.
+   */
+  private async sweep(connector: ArchiveConnectorEntity, target: ArchiveTarget): Promise<void> {
+    const now = Date.now();
+    const last = this.sweptAt.get(connector.id);
+    if (!target.sweepTemporaries || (last !== undefined && now - last < this.options.leaseMs)) {
+      return;
+    }
+    this.sweptAt.set(connector.id, now);
+    try {
+      const removed = await target.sweepTemporaries(new Date(now - this.options.leaseMs));
+      if (removed.length > 0) {
+        this.logger?.log(
+          `archive connector ${connector.name}: removed ${removed.length} temporaries left by interrupted deliveries: ${removed.join(', ')}`,
+        );
+      }
+    } catch (e) {
+      this.logger?.warn(
+        `archive connector ${connector.name}: could not sweep temporaries: ${(e as Error).message}`,
+      );
+    }
+  }
+
   private async deliver(delivery: ArchiveDeliveryEntity): Promise<boolean> {
     const connector = await this.db
       .getRepository(ArchiveConnectorEntity)
@@ -144,7 +172,9 @@ export class ArchiveWorker {
       // Bagging-Date is the day the record was accepted: every attempt builds the very same bag
       const bag = buildBag(source, delivery.acceptedAt);
       const retainUntil = new Date(`${source.record.retentionEndDate}T23:59:59+09:00`);
-      const result = await this.targetFor(connector).deliver(bag, {
+      const target = this.targetFor(connector);
+      await this.sweep(connector, target);
+      const result = await target.deliver(bag, {
         format: connector.format,
         idempotencyKey: delivery.idempotencyKey,
         retainUntil: Number.isNaN(retainUntil.getTime()) ? null : retainUntil,

@@ -33,4 +33,12 @@ export interface ArchiveTarget {
   deliver(bag: Bag, context: DeliveryContext): Promise<DeliveryResult>;
   /** re-reads a delivered package and recomputes its checksums; undefined where nothing can be read back */
   fixity?(location: string, format: PackageFormat, packageSha256: string): Promise<FixityResult>;
+  /**
+   * Removes the temporaries of our own naming (TEMPORARY_NAME) that nothing has changed since `olderThan`: what a
+   * delivery interrupted by a crash left behind. Returns the names removed.
+   */
+  sweepTemporaries?(olderThan: Date): Promise<string[]>;
 }
+
+/** A package's temporary name while it is written (`.<final name>.partial-<12 hex>`), or a 接続テスト probe. */
+export const TEMPORARY_NAME = /^\.(?:[^/\\]+\.partial|madoguchi-probe)-[0-9a-f]{12}$/;

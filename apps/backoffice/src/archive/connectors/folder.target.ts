@@ -1,6 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import {
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+} from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,11 +24,12 @@ import {
   writeBagDirectory,
   type PackageFormat,
 } from '../bagit/bag-writers';
-import type {
-  ArchiveTarget,
-  DeliveryContext,
-  DeliveryResult,
-  FixityResult,
+import {
+  TEMPORARY_NAME,
+  type ArchiveTarget,
+  type DeliveryContext,
+  type DeliveryResult,
+  type FixityResult,
 } from './archive-target';
 
 const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -120,6 +132,35 @@ export class FolderTarget implements ArchiveTarget {
       }
     }
     return { isIntact: differences.length === 0, differences };
+  }
+
+  async sweepTemporaries(olderThan: Date): Promise<string[]> {
+    const removed: string[] = [];
+    for (const entry of await readdir(this.root, { withFileTypes: true })) {
+      // only our own names, only files and folders (never through a symbolic link)
+      if (!TEMPORARY_NAME.test(entry.name) || !(entry.isDirectory() || entry.isFile())) {
+        continue;
+      }
+      const path = this.inside(entry.name);
+      const lastChanged = await this.lastChanged(path).catch(() => null);
+      if (lastChanged !== null && lastChanged < olderThan.getTime()) {
+        await rm(path, { recursive: true, force: true });
+        removed.push(entry.name);
+      }
+    }
+    return removed.sort();
+  }
+
+  /** The latest modification time in a tree (a writer may be busy deep inside a temporary folder). */
+  private async lastChanged(path: string): Promise<number> {
+    const info = await lstat(path);
+    let latest = info.mtimeMs;
+    if (info.isDirectory()) {
+      for (const entry of await readdir(path)) {
+        latest = Math.max(latest, await this.lastChanged(join(path, entry)));
+      }
+    }
+    return latest;
   }
 
   private async deliverDirectory(

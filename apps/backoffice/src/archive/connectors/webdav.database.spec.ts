@@ -1,4 +1,12 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
@@ -91,6 +99,58 @@ describe('WebDAV connector against Apache httpd + mod_dav', () => {
     expect(report.info.get('External-Identifier')).toEqual([record.record.receiptNumber]);
     const [row] = await rows();
     expect(row.location).toBe(`${dav.url}${record.record.receiptNumber}/`);
+  });
+
+  it('sweeps the temporaries interrupted deliveries left in the collection (ours, unchanged for longer than the lease), nothing else', async () => {
+    const old = new Date(Date.now() - 2 * OPTIONS.leaseMs);
+    const make = (name: string, files: string[], isOld: boolean) => {
+      const top = join(dav.root, name);
+      if (files.length === 0) {
+        writeFileSync(top, 'x');
+      }
+      for (const file of files) {
+        mkdirSync(join(top, file, '..'), { recursive: true, mode: 0o777 });
+        writeFileSync(join(top, file), 'x');
+      }
+      // deepest first: the httpd reports each member's own modification time
+      for (const path of [
+        ...files.map((f) => join(top, f)),
+        ...files.map((f) => join(top, f, '..')),
+        top,
+      ]) {
+        chmodSync(path, 0o777);
+        if (isOld) {
+          utimesSync(path, old, old);
+        }
+      }
+    };
+    make('.R20261129-000001.partial-0123456789ab', ['bagit.txt', 'data/document.json'], true);
+    make('.R20261129-000002.zip.partial-abcdef012345', [], true);
+    make('.R20261129-000003.partial-aaaaaaaaaaaa', ['bagit.txt'], false);
+    make('.R20261129-000004.partial-bbbbbbbbbbbb', ['bagit.txt', 'data/big.pdf'], true);
+    const busy = join(dav.root, '.R20261129-000004.partial-bbbbbbbbbbbb', 'data', 'big.pdf');
+    utimesSync(busy, new Date(), new Date());
+    make('.someone-elses', [], true);
+    make('R20261129-000006.zip', [], true);
+
+    await connector('zip');
+    const record = await accept();
+    await expect(new ArchiveWorker(db, outbox, records, OPTIONS).drain()).resolves.toBe(1);
+    expect(readdirSync(dav.root).sort()).toEqual(
+      [
+        '.R20261129-000003.partial-aaaaaaaaaaaa',
+        '.R20261129-000004.partial-bbbbbbbbbbbb',
+        '.someone-elses',
+        'R20261129-000006.zip',
+        `${record.record.receiptNumber}.zip`,
+      ].sort(),
+    );
+    await expect(
+      new WebdavTarget(dav.url, dav.username, dav.password).sweepTemporaries(new Date()),
+    ).resolves.toEqual([
+      '.R20261129-000003.partial-aaaaaaaaaaaa',
+      '.R20261129-000004.partial-bbbbbbbbbbbb',
+    ]);
   });
 
   it('delivers zip and tar files that are valid bags', async () => {

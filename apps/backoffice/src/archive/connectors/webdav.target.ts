@@ -4,11 +4,12 @@ import { ArchiveError, ArchiveErrorCode } from '../archive.error';
 import type { Bag } from '../bagit/bag';
 import { checkDeliveredBag } from '../bagit/bag-check';
 import { serializedBagStream, serializedName, type PackageFormat } from '../bagit/bag-writers';
-import type {
-  ArchiveTarget,
-  DeliveryContext,
-  DeliveryResult,
-  FixityResult,
+import {
+  TEMPORARY_NAME,
+  type ArchiveTarget,
+  type DeliveryContext,
+  type DeliveryResult,
+  type FixityResult,
 } from './archive-target';
 import { httpFailure, networkFailure } from './http-failure';
 
@@ -47,6 +48,7 @@ export class WebdavTarget implements ArchiveTarget {
       { headers: { depth: '0' } },
       [207, 404],
     );
+    await response.arrayBuffer().catch(() => undefined); // release the connection
     if (response.status === 404) {
       throw new ArchiveError(
         ArchiveErrorCode.BadSettings,
@@ -101,6 +103,81 @@ export class WebdavTarget implements ArchiveTarget {
       packageSha256,
     );
     return { isIntact: differences.length === 0, differences };
+  }
+
+  async sweepTemporaries(olderThan: Date): Promise<string[]> {
+    const removed: string[] = [];
+    for (const member of await this.members(this.base)) {
+      if (!TEMPORARY_NAME.test(member.name)) {
+        continue;
+      }
+      const lastChanged = member.isCollection
+        ? await this.lastChanged(member.url, member.lastModified)
+        : member.lastModified;
+      if (lastChanged < olderThan.getTime()) {
+        await this.send('DELETE', member.url, {}, [200, 204, 404]);
+        removed.push(member.name);
+      }
+    }
+    return removed.sort();
+  }
+
+  /** The latest getlastmodified in a collection's tree (a writer may be busy deep inside it). */
+  private async lastChanged(url: string, own: number): Promise<number> {
+    let latest = own;
+    for (const member of await this.members(url)) {
+      latest = Math.max(
+        latest,
+        member.isCollection
+          ? await this.lastChanged(member.url, member.lastModified)
+          : member.lastModified,
+      );
+    }
+    return latest;
+  }
+
+  /** The members of a collection (PROPFIND, Depth: 1, RFC 4918 §9.1): name, URL, collection or not, last change. */
+  private async members(
+    url: string,
+  ): Promise<Array<{ name: string; url: string; isCollection: boolean; lastModified: number }>> {
+    const response = await this.send(
+      'PROPFIND',
+      url,
+      {
+        headers: { depth: '1', 'content-type': 'application/xml; charset=utf-8' },
+        body: '<?xml version="1.0" encoding="utf-8"?><propfind xmlns="DAV:"><prop><resourcetype/><getlastmodified/></prop></propfind>',
+      },
+      [207],
+    );
+    const xml = await response.text();
+    const own = new URL(url).pathname.replace(/\/?$/, '/');
+    const members = [];
+    for (const [part] of xml.matchAll(
+      /<(?:[\w-]+:)?response[\s>][\s\S]*?<\/(?:[\w-]+:)?response>/g,
+    )) {
+      const href = /<(?:[\w-]+:)?href>([^<]*)</.exec(part)?.[1]?.trim();
+      const modified = /<(?:[\w-]+:)?getlastmodified[^>]*>([^<]*)</.exec(part)?.[1];
+      if (!href) {
+        continue;
+      }
+      const member = new URL(href.replace(/&amp;/g, '&'), url);
+      const path = member.pathname;
+      if (!path.startsWith(own) || path === own) {
+        continue;
+      }
+      const name = decodeURIComponent(path.slice(own.length).replace(/\/$/, ''));
+      const lastModified = modified ? Date.parse(modified) : Number.NaN;
+      if (name.includes('/') || Number.isNaN(lastModified)) {
+        continue; // not a direct member, or no date to judge by: left alone
+      }
+      members.push({
+        name,
+        url: new URL(path, url).href,
+        isCollection: /<(?:[\w-]+:)?collection\s*\/>/.test(part),
+        lastModified,
+      });
+    }
+    return members;
   }
 
   private async uploadDirectory(bag: Bag, temp: string): Promise<void> {
@@ -236,7 +313,10 @@ export class WebdavTarget implements ArchiveTarget {
     if (!expected.includes(response.status)) {
       throw await httpFailure(response, `${WHAT}（${method}）`);
     }
-    if (!(method === 'GET' && response.status === 200)) {
+    const isBodyWanted =
+      (method === 'GET' && response.status === 200) ||
+      (method === 'PROPFIND' && response.status === 207);
+    if (!isBodyWanted) {
       await response.arrayBuffer().catch(() => undefined); // release the connection
     }
     return response;
