@@ -116,7 +116,7 @@ export class AppModule {
         {
           provide: AuthService,
           useFactory: (db: DataSource, h: PasswordHasher, box: SecretBox) =>
-            new AuthService(db, h, box, undefined, config.session),
+            new AuthService(db, h, box, undefined, config.session, config.loginRateLimit),
           inject: [DataSource, PasswordHasher, SecretBox],
         },
         {

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Inject, Post, Render, Res, UseGuards } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Body, Controller, Get, Inject, Post, Render, Req, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { AuditAction } from '../audit/audit-action';
 import { AuditLog } from '../audit/audit-log';
@@ -16,7 +16,7 @@ import { authErrorMessage } from '../web/error-messages';
 import { ALL_ROLES, Public, Roles, homePathOf } from '../web/roles';
 import { BACKOFFICE_CONFIG } from '../backoffice.tokens';
 import type { BackofficeConfig } from '../config/backoffice.config';
-import { AuthError } from './auth.error';
+import { AuthError, AuthErrorCode } from './auth.error';
 import { AuthService, MIN_PASSWORD_LENGTH } from './auth.service';
 import type { StaffContext } from './staff-context';
 
@@ -53,10 +53,15 @@ export class AuthController {
 
   @Post('login')
   @Public()
-  async login(@Body() form: LoginForm, @Res() reply: FastifyReply): Promise<void> {
+  async login(
+    @Body() form: LoginForm,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const loginId = text(form.loginId).slice(0, 64);
     try {
-      const { sessionId, staff } = await this.auth.login(loginId, text(form.password));
+      // the client's address (X-Forwarded-For from the load balancer in production: trustProxy)
+      const { sessionId, staff } = await this.auth.login(loginId, text(form.password), request.ip);
       await this.audit.append(this.db.manager, {
         actor: staff,
         municipalityCode: staff.municipalityCode,
@@ -81,6 +86,14 @@ export class AuthController {
     } catch (e) {
       if (!(e instanceof AuthError)) {
         throw e;
+      }
+      if (e.code === AuthErrorCode.TooManyAttempts) {
+        // refused before the account was looked at: nothing about it to log (and a flood does not fill the log)
+        await reply
+          .code(429)
+          .header('retry-after', String(Number(e.details?.retryAfterSeconds) || 60))
+          .view('login', { loginId, error: authErrorMessage(e.code) });
+        return;
       }
       await this.auditFailedLogin(loginId, e);
       await reply.code(401).view('login', { loginId, error: authErrorMessage(e.code) });

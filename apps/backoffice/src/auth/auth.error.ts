@@ -15,6 +15,8 @@ export enum AuthErrorCode {
   /** too many wrong TOTP codes: the login starts again from the password (and counts toward the lockout) */
   TotpAttemptsExhausted = 'TOTP_ATTEMPTS_EXHAUSTED',
   TotpAlreadyEnabled = 'TOTP_ALREADY_ENABLED',
+  /** too many POST /login attempts from one client address in the window (429, Retry-After) */
+  TooManyAttempts = 'TOO_MANY_LOGIN_ATTEMPTS',
   /** logged in, but the route is not for this role (or has no @Roles at all: fail closed) */
   RoleNotPermitted = 'ROLE_NOT_PERMITTED',
 }

@@ -161,4 +161,61 @@ describe('AuthService (SQLite, real migrations)', () => {
     await expect(sut.login('sato', 'right password 1')).rejects.toEqual(failedLogin);
     await expect(sut.login('sato', 'a new long password')).resolves.toHaveProperty('sessionId');
   });
+
+  describe('per-client rate limit of login attempts (in the database)', () => {
+    const limit = { maxAttempts: 3, windowMs: 10 * 60_000 };
+    const tooMany = expect.objectContaining({ code: AuthErrorCode.TooManyAttempts });
+    const limited = () =>
+      new AuthService(db, hasher, new SecretBox(randomBytes(32)), () => now, undefined, limit);
+
+    it('refuses the attempt after the limit, even with the right password, until the window ends', async () => {
+      const sut = limited();
+      for (let i = 0; i < limit.maxAttempts; i++) {
+        await expect(sut.login('nobody', 'x', '192.0.2.1')).rejects.toEqual(failedLogin);
+      }
+      await expect(sut.login('sato', 'right password 1', '192.0.2.1')).rejects.toEqual(tooMany);
+      // another address is not affected; a second process (another instance) sees the same count
+      await expect(sut.login('sato', 'right password 1', '192.0.2.2')).resolves.toBeDefined();
+      await expect(limited().login('sato', 'right password 1', '192.0.2.1')).rejects.toEqual(
+        expect.objectContaining({
+          code: AuthErrorCode.TooManyAttempts,
+          details: { retryAfterSeconds: 600 },
+        }),
+      );
+      now = new Date(now.getTime() + limit.windowMs);
+      await expect(sut.login('sato', 'right password 1', '192.0.2.1')).resolves.toBeDefined();
+    });
+
+    it('does not count successful logins (staff behind one proxy address)', async () => {
+      const sut = limited();
+      for (let i = 0; i < limit.maxAttempts * 3; i++) {
+        await sut.login('sato', 'right password 1', '192.0.2.9');
+      }
+      await expect(sut.login('nobody', 'x', '192.0.2.9')).rejects.toEqual(failedLogin);
+    });
+
+    it('counts parallel attempts each (no lost update)', async () => {
+      const sut = limited();
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, () => sut.login('nobody', 'x', '192.0.2.3')),
+      );
+      const refused = results.filter(
+        (r) =>
+          r.status === 'rejected' &&
+          (r.reason as { code?: string }).code === AuthErrorCode.TooManyAttempts,
+      );
+      expect(refused).toHaveLength(8 - limit.maxAttempts);
+    });
+  });
+
+  it('keeps the failure count in the database: another instance (a restart) continues it', async () => {
+    for (let i = 0; i < MAX_FAILED_LOGINS - 1; i++) {
+      await expect(sut.login('sato', `wrong ${i}`)).rejects.toEqual(failedLogin);
+    }
+    const restarted = new AuthService(db, hasher, new SecretBox(randomBytes(32)), () => now);
+    await expect(restarted.login('sato', 'wrong again')).rejects.toEqual(failedLogin);
+    await expect(restarted.login('sato', 'right password 1')).rejects.toEqual(failedLogin);
+    const user = await db.getRepository(StaffUserEntity).findOneByOrFail({ loginId: 'sato' });
+    expect(user.lockedUntil).toEqual(new Date(now.getTime() + LOCKOUT_MS));
+  });
 });

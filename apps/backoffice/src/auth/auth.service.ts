@@ -11,6 +11,7 @@ import type { PasswordHasher } from './password.hasher';
 import { MIN_PASSWORD_LENGTH, passwordProblem, type PasswordProblem } from './password-rules';
 import { staffContextOf, type StaffContext } from './staff-context';
 import { verifyTotp } from './totp';
+import { DEFAULT_LOGIN_RATE_LIMIT, LoginThrottle, type LoginRateLimit } from './login-throttle';
 
 export { MIN_PASSWORD_LENGTH };
 export const MAX_FAILED_LOGINS = 5;
@@ -45,8 +46,7 @@ export function passwordError(problem: PasswordProblem): AuthError {
 export class AuthService {
   /** lastSeenAt is written at most this often (a write per page view would cost more than it tells) */
   private readonly touchEveryMs: number;
-  /** wrong TOTP codes per pending session, in memory: a restart only gives the 3 tries again */
-  private readonly totpFailures = new Map<string, number>();
+  private readonly throttle: LoginThrottle;
 
   constructor(
     private readonly db: DataSource,
@@ -55,11 +55,33 @@ export class AuthService {
     private readonly secrets: SecretBox,
     private readonly now: Clock = () => new Date(),
     readonly policy: SessionPolicy = DEFAULT_SESSION_POLICY,
+    loginRateLimit: LoginRateLimit = DEFAULT_LOGIN_RATE_LIMIT,
   ) {
     this.touchEveryMs = Math.min(60_000, policy.idleTimeoutMs / 10);
+    this.throttle = new LoginThrottle(db, loginRateLimit, now);
   }
 
+  /**
+   * `clientKey`: the client's address, for the per-client rate limit (LoginThrottle); refused before the password is
+   * looked at, so a refused guess tells nothing.
+   */
   async login(
+    loginId: string,
+    password: string,
+    clientKey = 'unknown',
+  ): Promise<{ sessionId: string; staff: StaffContext }> {
+    const retryAfterMs = await this.throttle.take(clientKey);
+    if (retryAfterMs !== undefined) {
+      throw new AuthError(AuthErrorCode.TooManyAttempts, 'too many login attempts', {
+        retryAfterSeconds: Math.ceil(retryAfterMs / 1000),
+      });
+    }
+    const session = await this.checkPassword(loginId, password);
+    await this.throttle.giveBack(clientKey);
+    return session;
+  }
+
+  private async checkPassword(
     loginId: string,
     password: string,
   ): Promise<{ sessionId: string; staff: StaffContext }> {
@@ -96,6 +118,7 @@ export class AuthService {
       expiresAt: new Date(now.getTime() + this.policy.absoluteLifetimeMs),
       lastSeenAt: now,
       pendingFactor: hasTotp ? 'totp' : null,
+      totpFailedCount: 0,
     });
     return { sessionId, staff: await this.toContext(user, idHash, hasTotp ? 'totp' : null) };
   }
@@ -112,17 +135,14 @@ export class AuthService {
     const secret = !isLocked && user.totpEnabledAt ? openTotpSecret(this.secrets, user) : undefined;
     const step = secret ? verifyTotp(secret, code, user.totpLastStep, now) : undefined;
     if (step === undefined) {
-      const tries = (this.totpFailures.get(staff.sessionHash) ?? 0) + 1;
+      const tries = await this.countTotpFailure(staff.sessionHash);
       const isLocking = isLocked || (await this.countFailure(user));
       if (isLocking || tries >= MAX_TOTP_ATTEMPTS) {
-        this.totpFailures.delete(staff.sessionHash);
         await this.logout(staff.sessionHash);
         throw new AuthError(AuthErrorCode.TotpAttemptsExhausted, 'too many wrong codes');
       }
-      this.totpFailures.set(staff.sessionHash, tries);
       throw new AuthError(AuthErrorCode.TotpCodeWrong, 'wrong TOTP code', { tries });
     }
-    this.totpFailures.delete(staff.sessionHash);
     await this.db.transaction(async (em) => {
       // the step condition makes two concurrent logins with the same code accept it once only
       const accepted = await em
@@ -182,6 +202,7 @@ export class AuthService {
   }
 
   async purgeExpiredSessions(): Promise<void> {
+    await this.throttle.purge();
     const sessions = this.db.getRepository(StaffSessionEntity);
     await sessions.delete({ expiresAt: LessThan(this.now()) });
     const idleSince = new Date(this.now().getTime() - this.policy.idleTimeoutMs);
@@ -226,17 +247,44 @@ export class AuthService {
     });
   }
 
-  /** One more failure; true when it locks the account. */
+  /**
+   * One more failure; true when it locks the account. Counted in the database by one statement, so failures in
+   * several processes at once all count.
+   */
   private async countFailure(user: StaffUserEntity): Promise<boolean> {
-    const failed = user.failedLoginCount + 1;
-    const isLocking = failed >= MAX_FAILED_LOGINS;
-    const lockedUntil = isLocking ? new Date(this.now().getTime() + LOCKOUT_MS) : user.lockedUntil;
-    await this.db
-      .getRepository(StaffUserEntity)
-      .update(user.id, { failedLoginCount: isLocking ? 0 : failed, lockedUntil });
-    user.failedLoginCount = isLocking ? 0 : failed;
-    user.lockedUntil = lockedUntil;
+    const users = this.db.getRepository(StaffUserEntity);
+    await users
+      .createQueryBuilder()
+      .update()
+      .set({ failedLoginCount: () => 'failed_login_count + 1' })
+      .where('id = :id', { id: user.id })
+      .execute();
+    const lockedUntil = new Date(this.now().getTime() + LOCKOUT_MS);
+    // whoever reaches the limit locks the account and starts the count again
+    const locked = await users
+      .createQueryBuilder()
+      .update()
+      .set({ failedLoginCount: 0, lockedUntil })
+      .where('id = :id AND failed_login_count >= :max', { id: user.id, max: MAX_FAILED_LOGINS })
+      .execute();
+    const isLocking = locked.affected === 1;
+    const after = await users.findOneByOrFail({ id: user.id });
+    user.failedLoginCount = after.failedLoginCount;
+    user.lockedUntil = after.lockedUntil;
     return isLocking;
+  }
+
+  /** One more wrong code on a pending login (in its session row: a restart or another process keeps it). */
+  private async countTotpFailure(sessionHash: string): Promise<number> {
+    const sessions = this.db.getRepository(StaffSessionEntity);
+    await sessions
+      .createQueryBuilder()
+      .update()
+      .set({ totpFailedCount: () => 'totp_failed_count + 1' })
+      .where('id_hash = :sessionHash', { sessionHash })
+      .execute();
+    const session = await sessions.findOneBy({ idHash: sessionHash });
+    return session?.totpFailedCount ?? MAX_TOTP_ATTEMPTS;
   }
 
   private async toContext(

@@ -25,11 +25,12 @@ describe('TOTP enrolment and login (SQLite, real migrations, codes from oathtool
   let now: Date;
   let auth: AuthService;
   let sut: TwoFactorService;
+  let secrets: SecretBox;
 
   beforeEach(async () => {
     db = await openBackofficeDatabase('sqlite::memory:');
     now = new Date('2026-04-01T09:00:00Z');
-    const secrets = new SecretBox(randomBytes(32));
+    secrets = new SecretBox(randomBytes(32));
     auth = new AuthService(db, hasher, secrets, () => now);
     sut = new TwoFactorService(db, new AuditLog(), secrets, () => now);
     const staff = new StaffService(db, hasher);
@@ -113,7 +114,9 @@ describe('TOTP enrolment and login (SQLite, real migrations, codes from oathtool
         code: AuthErrorCode.TotpCodeWrong,
       });
     }
-    await expect(auth.verifyLoginCode(staff, wrong)).rejects.toMatchObject({
+    // the count is in the session row: a restarted (or another) process continues it
+    const restarted = new AuthService(db, hasher, secrets, () => now);
+    await expect(restarted.verifyLoginCode(staff, wrong)).rejects.toMatchObject({
       code: AuthErrorCode.TotpAttemptsExhausted,
     });
     await expect(auth.authenticate(sessionId)).resolves.toBeUndefined();

@@ -80,6 +80,22 @@ describe('loadBackofficeConfig', () => {
     expect(sut.secretsKey).toBe('a1'.repeat(32));
   });
 
+  it('reads the login rate limit: 20 attempts per 10 minutes by default', () => {
+    expect(loadBackofficeConfig({}).loginRateLimit).toEqual({
+      maxAttempts: 20,
+      windowMs: 600_000,
+    });
+    expect(
+      loadBackofficeConfig({
+        BACKOFFICE_LOGIN_MAX_ATTEMPTS: '5',
+        BACKOFFICE_LOGIN_WINDOW_MINUTES: '60',
+      }).loginRateLimit,
+    ).toEqual({ maxAttempts: 5, windowMs: 3_600_000 });
+    expect(() => loadBackofficeConfig({ BACKOFFICE_LOGIN_MAX_ATTEMPTS: '0' })).toThrow(
+      /BACKOFFICE_LOGIN_MAX_ATTEMPTS/,
+    );
+  });
+
   it('refuses a secrets key that is not 32 bytes, naming the key and never showing it', () => {
     let error: unknown;
     try {

@@ -119,6 +119,19 @@ export class BackofficeEnv {
   @Max(24)
   BACKOFFICE_SESSION_MAX_HOURS = 8;
 
+  /** POST /login: failed (or running) attempts allowed per client address in one window (successes give theirs back) */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  BACKOFFICE_LOGIN_MAX_ATTEMPTS = 20;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  BACKOFFICE_LOGIN_WINDOW_MINUTES = 10;
+
   @Type(() => Number)
   @IsInt()
   @Min(100)
@@ -159,6 +172,9 @@ export interface BackofficeConfig {
 
   /** staff sessions (issue 5 §9); DEFAULT_SESSION_POLICY when absent */
   session?: SessionPolicy;
+
+  /** the per-client rate limit of POST /login (issue 5 §9); DEFAULT_LOGIN_RATE_LIMIT when absent */
+  loginRateLimit?: { maxAttempts: number; windowMs: number };
 
   /** archive outbox worker (issue 6); defaults when absent */
   archive?: { intervalMs: number; leaseMs: number };
@@ -237,6 +253,10 @@ export function loadBackofficeConfig(env: Record<string, string | undefined>): B
     session: {
       idleTimeoutMs: e.BACKOFFICE_SESSION_IDLE_MINUTES * 60 * 1000,
       absoluteLifetimeMs: e.BACKOFFICE_SESSION_MAX_HOURS * 60 * 60 * 1000,
+    },
+    loginRateLimit: {
+      maxAttempts: e.BACKOFFICE_LOGIN_MAX_ATTEMPTS,
+      windowMs: e.BACKOFFICE_LOGIN_WINDOW_MINUTES * 60_000,
     },
     archive: { intervalMs: e.ARCHIVE_INTERVAL_MS, leaseMs: e.ARCHIVE_LEASE_MS },
   };

@@ -131,6 +131,11 @@ export function authErrorMessage(code: AuthErrorCode): LocalizedText {
         ja: '二要素認証はすでに設定されています。設定し直すときは、管理者にリセットを依頼してください。',
         en: 'Two-factor authentication is already set up. To set it up again, ask an administrator to reset it.',
       };
+    case AuthErrorCode.TooManyAttempts:
+      return {
+        ja: 'ログインの試行回数が多すぎます。しばらくしてからお試しください。',
+        en: 'Too many login attempts. Please try again later.',
+      };
     case AuthErrorCode.RoleNotPermitted:
       return {
         ja: 'この画面・操作は、あなたの役割では利用できません。必要なときは、情報政策課（管理者）に相談してください。',
