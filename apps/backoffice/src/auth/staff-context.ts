@@ -1,3 +1,4 @@
+import { mayReview } from '../applications/review-permission';
 import type { StaffRole, StaffUserEntity } from '../database/entities/staff-user.entity';
 
 /** The logged-in staff member, as guards and services see them. */
@@ -57,8 +58,6 @@ export function canChangeStatus(staff: StaffContext): boolean {
  * matrix's business (@Roles, web/roles.ts); what each may do there, mayReview's.
  */
 export function canOpenDepartment(staff: StaffContext, department: string | undefined): boolean {
-  return (
-    staff.role !== 'reviewer' ||
-    (department !== undefined && staff.departments.includes(department))
-  );
+  // the 担当課 rule is mayReview's: a reviewer opens what they may review
+  return staff.role !== 'reviewer' || mayReview(staff, department);
 }
