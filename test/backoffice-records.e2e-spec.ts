@@ -805,6 +805,15 @@ describe('records of accepted applications (issue 5 §8)', () => {
     });
     await expect(backoffice.get(AuditLog).verify(db)).resolves.toMatchObject({ isIntact: true });
 
+    // the disposal page's register lists it with its department
+    const registerPage = unescapeHtml((await admin.agent.get('/records/disposal')).text);
+    const registerRow = registerPage
+      .split('<tr>')
+      .find((r) => r.includes(`<td>${permit.receiptNumber}</td>`));
+    expect(registerRow).toContain('テスト課');
+    expect(registerRow).toContain(permitRecord.packageSha256);
+    expect(registerRow).toContain('admin 担当');
+
     // the list and the page show 廃棄済み with the tombstone only
     const list = unescapeHtml((await admin.agent.get('/applications')).text);
     const row = list.split('<tr>').find((r) => r.includes(`>${permit.receiptNumber}</a>`));

@@ -55,6 +55,9 @@ export function toDisposalView(due: RecordEntity[], done: RecordDisposalEntity[]
     done: done.map((d) => ({
       receiptNumber: d.receiptNumber,
       formId: d.formId,
+      formVersion: d.formVersion,
+      department: d.department ?? '',
+      receivedAt: d.receivedAt?.toISOString() ?? '',
       retentionEndJa: formatJapaneseDate(d.retentionEnd),
       packageSha256: d.packageSha256,
       fileCount: d.fileCount,
