@@ -397,6 +397,8 @@ async function main(): Promise<void> {
       BACKOFFICE_DATABASE_URL: url,
       BACKOFFICE_DATA_DIR: join(dir, 'data'),
       BACKOFFICE_COOKIE_SECRET: 'c'.repeat(32),
+      // required in production since the secrets at rest are sealed (32 bytes, hex)
+      BACKOFFICE_SECRETS_KEY: 'b1'.repeat(32),
       TRANSFER_KEY: 'k'.repeat(32),
       PORTAL_TRANSFER_URL: 'http://127.0.0.1:9',
       PULL_INTERVAL_MS: '3600000',
@@ -473,7 +475,11 @@ async function main(): Promise<void> {
     }
     const receipts = (await get('/applications?status=returned')).html.match(/\d{8}-\d{8}/g) ?? [];
 
-    console.log(`list pages (${REQUESTS} requests each, one at a time):`);
+    const load = () =>
+      `load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`;
+    console.log(`list pages (${REQUESTS} requests each, one at a time; ${load()}):`);
     const listP95 = [
       await measure('all (newest first)', () => '/applications'),
       await measure('status=審査中', () => '/applications?status=in_review'),
@@ -491,10 +497,14 @@ async function main(): Promise<void> {
         'form + status + month',
         () => `/applications?form=zei-shomei&status=completed&from=${month}&to=${monthEnd}`,
       ),
-      await measure('assignee', () => `/applications?assignee=${assignees[3]}&status=in_review`),
+      await measure(
+        'assignee + status=審査中',
+        () => `/applications?assignee=${assignees[3]}&status=in_review`,
+      ),
+      await measure('assignee, every status', () => `/applications?assignee=${assignees[3]}`),
       await measure('page 201 of form=粗大ごみ (keyset)', () => deep),
     ];
-    console.log('search:');
+    console.log(`search (${load()}):`);
     let k = 0;
     const searchP95 = [
       await measure(
