@@ -2,18 +2,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { loadConfig } from '@madoguchi/common';
 import { PortalConfig } from '../../apps/portal/src/config/portal.config';
 import { createPortalApp } from '../../apps/portal/src/portal-app.factory';
 import { createBackofficeApp } from '../../apps/backoffice/src/backoffice.app';
 import { loadBackofficeConfig } from '../../apps/backoffice/src/config/backoffice.config';
-import { StaffService } from '../../apps/backoffice/src/staff/staff.service';
 import { PullWorker } from '../../apps/backoffice/src/transfer/pull.worker';
 import { pngBytes, submitTestPermit } from '../factories/application.factory';
 import { freePort } from '../support/signing-env';
+import { createStaff } from '../support/staff-agent';
 import { testDatabaseUrl } from '../support/test-database';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, PageAudit } from './support/page-audit';
+import { openChromium, PageAudit } from './support/page-audit';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SCREENSHOTS = join(ROOT, 'tmp', 'screenshots', 'reviewer-day');
@@ -70,23 +70,10 @@ describe("a reviewer's day", () => {
       { isWorkerManual: true, logger: false, announceFirstAdmin: () => undefined },
     );
     await backoffice.listen(staffPort, '127.0.0.1');
-    await backoffice.get(StaffService).createUser({
-      loginId: 'shinsa',
-      displayName: '審査 花子',
-      password: PASSWORD,
-      role: 'reviewer',
-      municipalityCode: '990019',
-      mustChangePassword: false,
-      departments: ['テスト課'],
-    });
-    context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
-      executablePath: CHROMIUM_PATH,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 800 },
-      locale: 'ja-JP',
-      timezoneId: 'Asia/Tokyo',
-    });
-    staffPage = context.pages()[0] ?? (await context.newPage());
+    await createStaff(backoffice, PASSWORD, [
+      { loginId: 'shinsa', role: 'reviewer', displayName: '審査 花子', departments: ['テスト課'] },
+    ]);
+    ({ context, page: staffPage } = await openChromium(dir));
     residentPage = await context.newPage();
     staffAudit = new PageAudit(staffPage, staffBase, join(SCREENSHOTS, 'backoffice'));
     residentAudit = new PageAudit(residentPage, portalBase, join(SCREENSHOTS, 'portal'));
@@ -104,22 +91,8 @@ describe("a reviewer's day", () => {
   });
 
   /** One navigation of a page, then axe-core, weight and a screenshot of where it landed. */
-  async function visit(
-    page: Page,
-    audit: PageAudit,
-    name: string,
-    go: () => Promise<unknown>,
-  ): Promise<void> {
-    audit.beginPage();
-    const navigated = page.waitForEvent('framenavigated', (f) => f === page.mainFrame());
-    await go();
-    await navigated;
-    await audit.check(name);
-  }
-  const staff = (name: string, go: () => Promise<unknown>) =>
-    visit(staffPage, staffAudit, name, go);
-  const resident = (name: string, go: () => Promise<unknown>) =>
-    visit(residentPage, residentAudit, name, go);
+  const staff = (name: string, go: () => Promise<unknown>) => staffAudit.visit(name, go);
+  const resident = (name: string, go: () => Promise<unknown>) => residentAudit.visit(name, go);
   const pull = () => backoffice.get(PullWorker).runOnce();
 
   it('logs in, filters, opens, comments, returns; the correction arrives linked and is accepted', async () => {

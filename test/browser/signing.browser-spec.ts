@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { loadConfig } from '@madoguchi/common';
 import { sha256DigestInfo } from '@madoguchi/jpki';
 import type { SimulatedJlis } from '@madoguchi/virtual-card';
@@ -15,7 +15,6 @@ import { CardSessionEntity } from '../../apps/portal/src/database/entities/card-
 import { createPortalApp } from '../../apps/portal/src/portal-app.factory';
 import { createBackofficeApp } from '../../apps/backoffice/src/backoffice.app';
 import { loadBackofficeConfig } from '../../apps/backoffice/src/config/backoffice.config';
-import { StaffService } from '../../apps/backoffice/src/staff/staff.service';
 import { PullWorker } from '../../apps/backoffice/src/transfer/pull.worker';
 import {
   EXIT_CODE,
@@ -26,8 +25,9 @@ import {
   toSessionApiUrl,
 } from '../../apps/signer/src';
 import { freePort, HOLDER, issueCard, startJlis } from '../support/signing-env';
+import { createStaff } from '../support/staff-agent';
 import { testDatabaseUrl } from '../support/test-database';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, PageAudit } from './support/page-audit';
+import { openChromium, PageAudit } from './support/page-audit';
 import { readQrCode } from './support/qr-code';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -42,6 +42,21 @@ const STAFF_PASSWORD = 'a long reviewer password';
  * decoded from a screenshot and the reference card app (apps/signer, virtual card file, PIN on stdin) is run
  * against exactly that URL; the page switches over by itself.
  */
+/** The reference card app (apps/signer) with a virtual card file, the PIN on stdin: its exit code and output. */
+async function signer(url: string, file: string, secret: string) {
+  const stdin = new PassThrough();
+  stdin.end(`${secret}\n`);
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runSignerCli([url, '--virtual-card', file, '--pin-stdin'], {
+    stdin,
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    write: () => undefined,
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
 describe('card-face reading and signing from a PC, the card app run against the QR code', () => {
   let app: NestFastifyApplication;
   let backoffice: NestFastifyApplication;
@@ -94,23 +109,15 @@ describe('card-face reading and signing from a PC, the card app run against the 
       { isWorkerManual: true, logger: false, announceFirstAdmin: () => undefined },
     );
     await backoffice.listen(backofficePort, '127.0.0.1');
-    await backoffice.get(StaffService).createUser({
-      loginId: 'reviewer',
-      displayName: '審査 担当',
-      password: STAFF_PASSWORD,
-      role: 'reviewer',
-      municipalityCode: '990019',
-      mustChangePassword: false,
-      departments: ['テスト課'],
-    });
-    context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
-      executablePath: CHROMIUM_PATH,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 800 },
-      locale: 'ja-JP',
-      timezoneId: 'Asia/Tokyo',
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    await createStaff(backoffice, STAFF_PASSWORD, [
+      {
+        loginId: 'reviewer',
+        role: 'reviewer',
+        displayName: '審査 担当',
+        departments: ['テスト課'],
+      },
+    ]);
+    ({ context, page } = await openChromium(dir));
     audit = new PageAudit(page, new URL(base).origin, SCREENSHOTS);
   });
 
@@ -125,13 +132,7 @@ describe('card-face reading and signing from a PC, the card app run against the 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function visit(name: string, go: () => Promise<unknown>): Promise<void> {
-    audit.beginPage();
-    const navigated = page.waitForEvent('framenavigated', (f) => f === page.mainFrame());
-    await go();
-    await navigated;
-    await audit.check(name);
-  }
+  const visit = (name: string, go: () => Promise<unknown>) => audit.visit(name, go);
 
   /**
    * A reviewer's browser tab on the back office (its own origin, so its own audit): log in, open the application
@@ -140,16 +141,7 @@ describe('card-face reading and signing from a PC, the card app run against the 
   async function reviewInBackoffice(receipt: string) {
     const staffPage = await context.newPage();
     const staffAudit = new PageAudit(staffPage, backofficeBase, join(SCREENSHOTS, 'backoffice'));
-    const go = async (name: string, action: () => Promise<unknown>) => {
-      staffAudit.beginPage();
-      const navigated = staffPage.waitForEvent(
-        'framenavigated',
-        (f) => f === staffPage.mainFrame(),
-      );
-      await action();
-      await navigated;
-      await staffAudit.check(name);
-    };
+    const go = (name: string, action: () => Promise<unknown>) => staffAudit.visit(name, action);
     try {
       await go('login', () => staffPage.goto(`${backofficeBase}/login`));
       await staffPage.getByLabel('ログインID').fill('reviewer');
@@ -184,20 +176,6 @@ describe('card-face reading and signing from a PC, the card app run against the 
     const file = join(dir, `card-${cards}.json`);
     card.saveTo(file);
     return { file, signSerial };
-  }
-
-  async function signer(url: string, file: string, secret: string) {
-    const stdin = new PassThrough();
-    stdin.end(`${secret}\n`);
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runSignerCli([url, '--virtual-card', file, '--pin-stdin'], {
-      stdin,
-      out: (line) => out.push(line),
-      err: (line) => err.push(line),
-      write: () => undefined,
-    });
-    return { code, out: out.join('\n'), err: err.join('\n') };
   }
 
   /** The hand-off page as the resident sees it: its QR code, decoded as a phone would. */
@@ -500,14 +478,7 @@ describe('転出届 (the real demo form) from a PC: the card fills the notifier,
       }),
     );
     await app.listen(port, '127.0.0.1');
-    context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
-      executablePath: CHROMIUM_PATH,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 800 },
-      locale: 'ja-JP',
-      timezoneId: 'Asia/Tokyo',
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ context, page } = await openChromium(dir));
     audit = new PageAudit(page, new URL(base).origin, join(SCREENSHOTS, 'tenshutsu'));
   });
 
@@ -521,27 +492,7 @@ describe('転出届 (the real demo form) from a PC: the card fills the notifier,
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function visit(name: string, go: () => Promise<unknown>): Promise<void> {
-    audit.beginPage();
-    const navigated = page.waitForEvent('framenavigated', (f) => f === page.mainFrame());
-    await go();
-    await navigated;
-    await audit.check(name);
-  }
-
-  async function runSigner(url: string, file: string, secret: string) {
-    const stdin = new PassThrough();
-    stdin.end(`${secret}\n`);
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runSignerCli([url, '--virtual-card', file, '--pin-stdin'], {
-      stdin,
-      out: (line) => out.push(line),
-      err: (line) => err.push(line),
-      write: () => undefined,
-    });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const visit = (name: string, go: () => Promise<unknown>) => audit.visit(name, go);
 
   it('reads the card, takes the rest from the resident, signs, and shows the receipt', async () => {
     const { card } = await issueCard(jlis);
@@ -554,7 +505,7 @@ describe('転出届 (the real demo form) from a PC: the card fills the notifier,
     await visit('cardface-handoff', () =>
       page.getByRole('button', { name: 'マイナンバーカードで入力' }).click(),
     );
-    const read = await runSigner(
+    const read = await signer(
       await readQrCode(page.locator('figure.qr svg')),
       file,
       HOLDER.textPin,
@@ -588,7 +539,7 @@ describe('転出届 (the real demo form) from a PC: the card fills the notifier,
     await visit('sign-handoff', () =>
       page.getByRole('button', { name: 'マイナンバーカードで署名して申請する' }).click(),
     );
-    const signed = await runSigner(
+    const signed = await signer(
       await readQrCode(page.locator('figure.qr svg')),
       file,
       HOLDER.signPassword,

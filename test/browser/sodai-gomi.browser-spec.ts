@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { loadConfig } from '@madoguchi/common';
 import { PortalConfig } from '../../apps/portal/src/config/portal.config';
 import { createPortalApp } from '../../apps/portal/src/portal-app.factory';
 import { testDatabaseUrl } from '../support/test-database';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, PageAudit, runAxe } from './support/page-audit';
+import { openChromium, PageAudit, runAxe } from './support/page-audit';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SCREENSHOTS = join(ROOT, 'tmp', 'screenshots');
@@ -45,18 +45,12 @@ describe('a resident applies for bulky waste collection on a phone (chromium, 39
     await app.listen(0, '127.0.0.1');
     base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
-    // A fresh profile per run (ENVIRONMENT.md): nothing cached or remembered from an earlier run.
-    context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
-      executablePath: CHROMIUM_PATH,
-      args: CHROMIUM_ARGS,
+    ({ context, page } = await openChromium(dir, {
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,
       hasTouch: true,
-      locale: 'ja-JP',
-      timezoneId: 'Asia/Tokyo',
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    }));
     audit = new PageAudit(page, new URL(base).origin, SCREENSHOTS);
   });
 
@@ -69,13 +63,7 @@ describe('a resident applies for bulky waste collection on a phone (chromium, 39
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function visit(name: string, go: () => Promise<unknown>): Promise<void> {
-    audit.beginPage();
-    const navigated = page.waitForEvent('framenavigated', (f) => f === page.mainFrame());
-    await go();
-    await navigated;
-    await audit.check(name);
-  }
+  const visit = (name: string, go: () => Promise<unknown>) => audit.visit(name, go);
 
   it('fills every step, corrects a mistake, submits and gets a receipt number; every page passes axe-core', async () => {
     await visit('home', () => page.goto(base));

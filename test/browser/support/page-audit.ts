@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import axe from 'axe-core';
-import type { Page, Request } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
 
 /** ENVIRONMENT.md §Browser tests: flags that let Debian's chromium run as root without reaching the internet. */
 export const CHROMIUM_ARGS = [
@@ -16,6 +16,25 @@ export const CHROMIUM_ARGS = [
 ];
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Chromium with a fresh profile in `dir` (ENVIRONMENT.md: nothing cached or remembered from an earlier run), in
+ * Japanese and Japan time, 1280×800 unless `options` says otherwise; its first page.
+ */
+export async function openChromium(
+  dir: string,
+  options: Parameters<typeof chromium.launchPersistentContext>[1] = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
+    locale: 'ja-JP',
+    timezoneId: 'Asia/Tokyo',
+    ...options,
+  });
+  return { context, page: context.pages()[0] ?? (await context.newPage()) };
+}
 
 export interface AxeFinding {
   page: string;
@@ -91,6 +110,15 @@ export class PageAudit {
   }
 
   /** Marks the start of a navigation: the requests from here on belong to the next page. */
+  /** One navigation that `go` starts, then check() of the page it landed on. */
+  async visit(name: string, go: () => Promise<unknown>): Promise<void> {
+    this.beginPage();
+    const navigated = this.page.waitForEvent('framenavigated', (f) => f === this.page.mainFrame());
+    await go();
+    await navigated;
+    await this.check(name);
+  }
+
   beginPage(): void {
     this.current = [];
   }
