@@ -1,6 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { TransferApplication } from '@madoguchi/transfer';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { DataSource } from 'typeorm';
 import type { StaffRole } from '../apps/backoffice/src/database/entities/staff-user.entity';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
+import { sodaiGomiTransfer } from './factories/transfer-application.factory';
 import { allRoutes } from './support/backoffice-routes';
 import { StaffAgent } from './support/staff-agent';
 import { startBackoffice } from './support/zones';
@@ -81,40 +81,6 @@ const MATRIX: Record<string, typeof PUBLIC | { roles: readonly StaffRole[]; plat
   'POST /platform/municipalities': { roles: ALL, platform: true },
 };
 
-function demoApplication(): TransferApplication {
-  const bytes = Buffer.from('%PDF-1.7\n地図\n');
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const id = randomUUID();
-  const attachmentId = randomUUID();
-  return {
-    id,
-    receiptNumber: `R-${id.slice(0, 8).toUpperCase()}`,
-    municipalityCode: DEMO,
-    formId: 'sodai-gomi',
-    formVersion: 1,
-    formSha256: 'f'.repeat(64),
-    formTitle: { ja: '粗大ごみ収集申込' },
-    answers: {
-      name: { family: '山田', given: '花子', familyKana: 'ヤマダ', givenKana: 'ハナコ' },
-      map: [
-        { id: attachmentId, name: '地図.pdf', type: 'application/pdf', size: bytes.length, sha256 },
-      ],
-    },
-    attachments: [
-      {
-        id: attachmentId,
-        fieldId: 'map',
-        name: '地図.pdf',
-        type: 'application/pdf',
-        size: bytes.length,
-        sha256,
-        contentBase64: bytes.toString('base64'),
-      },
-    ],
-    submittedAt: new Date().toISOString(),
-  };
-}
-
 describe('back office: every route with every role (the role matrix)', () => {
   let dir: string;
   let app: NestFastifyApplication;
@@ -127,7 +93,7 @@ describe('back office: every route with every role (the role matrix)', () => {
     ({ app, baseUrl } = await startBackoffice(dir, 'backoffice_roles_e2e', {
       scryptCost: { N: 2 ** 12, r: 8, p: 1 },
     }));
-    await app.get(ApplicationIntakeService).store(demoApplication());
+    await app.get(ApplicationIntakeService).store(sodaiGomiTransfer());
     const db = app.get(DataSource);
     applicationId = (await db.query<{ id: string }[]>('SELECT id FROM application'))[0].id;
     attachmentId = (await db.query<{ id: string }[]>('SELECT id FROM attachment'))[0].id;

@@ -1,13 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { TransferApplication } from '@madoguchi/transfer';
 import { execFileSync } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ArchiveConnectorsService } from '../apps/backoffice/src/archive/archive-connectors.service';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
+import { sodaiGomiTransfer } from './factories/transfer-application.factory';
 import { allRoutes } from './support/backoffice-routes';
 import { StaffAgent } from './support/staff-agent';
 import { startBackoffice } from './support/zones';
@@ -29,40 +28,6 @@ const oneTimePasswordOf = (html: string): string =>
   /<code id="one-time-password">([^<]+)<\/code>/.exec(html)?.[1] ?? '';
 const secretOf = (html: string): string =>
   (/<code id="totp-secret">([^<]+)<\/code>/.exec(html)?.[1] ?? '').replace(/\s/g, '');
-
-function demoApplication(): TransferApplication {
-  const bytes = Buffer.from('%PDF-1.7\n地図\n');
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const id = randomUUID();
-  const attachmentId = randomUUID();
-  return {
-    id,
-    receiptNumber: `R-${id.slice(0, 8).toUpperCase()}`,
-    municipalityCode: DEMO,
-    formId: 'sodai-gomi',
-    formVersion: 1,
-    formSha256: 'f'.repeat(64),
-    formTitle: { ja: '粗大ごみ収集申込' },
-    answers: {
-      name: { family: '山田', given: '花子', familyKana: 'ヤマダ', givenKana: 'ハナコ' },
-      map: [
-        { id: attachmentId, name: '地図.pdf', type: 'application/pdf', size: bytes.length, sha256 },
-      ],
-    },
-    attachments: [
-      {
-        id: attachmentId,
-        fieldId: 'map',
-        name: '地図.pdf',
-        type: 'application/pdf',
-        size: bytes.length,
-        sha256,
-        contentBase64: bytes.toString('base64'),
-      },
-    ],
-    submittedAt: new Date().toISOString(),
-  };
-}
 
 describe('back office: municipalities, staff accounts and TOTP over HTTP', () => {
   let dir: string;
@@ -99,7 +64,7 @@ describe('back office: municipalities, staff accounts and TOTP over HTTP', () =>
       },
     }));
     db = app.get(DataSource);
-    const application = demoApplication();
+    const application = sodaiGomiTransfer();
     await app.get(ApplicationIntakeService).store(application);
     const [row] = await db.query<{ id: string }[]>('SELECT id FROM application');
     demoApplicationId = row.id;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TransferApplication } from '@madoguchi/transfer';
 import request from 'supertest';
@@ -10,6 +10,7 @@ import { AuditLog } from '../apps/backoffice/src/audit/audit-log';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
 import { SESSION_COOKIE } from '../apps/backoffice/src/web/session.guard';
+import { sodaiGomiTransfer } from './factories/transfer-application.factory';
 import { StaffAgent } from './support/staff-agent';
 import { startBackoffice } from './support/zones';
 
@@ -22,40 +23,18 @@ function sodaiGomi(
   code: string,
   overrides: Partial<TransferApplication> = {},
 ): TransferApplication {
-  const bytes = Buffer.from('%PDF-1.7\n地図\n');
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const id = randomUUID();
-  const attachmentId = randomUUID();
-  return {
-    id,
-    receiptNumber: `R-${id.slice(0, 8).toUpperCase()}`,
-    municipalityCode: code,
-    formId: 'sodai-gomi',
-    formVersion: 1,
-    formSha256: 'f'.repeat(64),
-    formTitle: { ja: '粗大ごみ収集申込', en: 'Request for bulky waste collection' },
-    answers: {
+  return sodaiGomiTransfer(
+    {
+      municipalityCode: code,
+      formTitle: { ja: '粗大ごみ収集申込', en: 'Request for bulky waste collection' },
+      ...overrides,
+    },
+    {
       name: { family: '<b>山田</b>', given: '花子', familyKana: 'ヤマダ', givenKana: 'ハナコ' },
       address: { postalCode: '1000001', text: "まどぐち市本町1-2-3'; DROP TABLE application;--" },
       tel: '03-1234-5678',
-      map: [
-        { id: attachmentId, name: '地図.pdf', type: 'application/pdf', size: bytes.length, sha256 },
-      ],
     },
-    attachments: [
-      {
-        id: attachmentId,
-        fieldId: 'map',
-        name: '地図.pdf',
-        type: 'application/pdf',
-        size: bytes.length,
-        sha256,
-        contentBase64: bytes.toString('base64'),
-      },
-    ],
-    submittedAt: new Date().toISOString(),
-    ...overrides,
-  };
+  );
 }
 
 describe('back office over HTTP', () => {
