@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import type { SimulatedJlis } from '@madoguchi/virtual-card';
 import { ArchiveWorker } from '../apps/backoffice/src/archive/archive.worker';
+import { AuditLog } from '../apps/backoffice/src/audit/audit-log';
 import { ApplicationEntity } from '../apps/backoffice/src/database/entities/application.entity';
 import { ArchiveDeliveryEntity } from '../apps/backoffice/src/database/entities/archive-delivery.entity';
 import { RecordEntity } from '../apps/backoffice/src/database/entities/record.entity';
@@ -154,5 +155,72 @@ describe('accepted records reach the archive', () => {
     expect(detail.text).toContain('文書管理システムへの送付');
     expect(detail.text).toMatch(/data-state="delivered"/);
     expect(detail.text).toContain('文書管理（共有フォルダー）');
+  });
+
+  it('the worker delivers while a reviewer changes statuses and the pull worker picks up, all at once, without an error', async () => {
+    // SQLite: one connection per DataSource; every flow below runs transactions on it at the same time
+    const submitted: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      submitted.push((await submitSignedApplication(portalUrl, jlis)).receiptNumber);
+    }
+    const [early1, early2, late1, late2, reviewedOnly] = submitted;
+    const pull = backoffice.get(PullWorker);
+    const picked = await pull.runOnce();
+    expect(picked).toMatchObject({ stored: 5, failed: 0 });
+    const idOf = async (receiptNumber: string) =>
+      (await db.getRepository(ApplicationEntity).findOneByOrFail({ receiptNumber })).id;
+    const move = async (receiptNumber: string, to: Array<['in_review' | 'completed', number]>) => {
+      const id = await idOf(receiptNumber);
+      const codes: number[] = [];
+      for (const [status, version] of to) {
+        const res = await reviewer.post(`/applications/${id}`, `/applications/${id}/status`, {
+          status,
+          version: String(version),
+        });
+        codes.push(res.status);
+      }
+      return codes;
+    };
+    const accept = (receiptNumber: string) =>
+      move(receiptNumber, [
+        ['in_review', 0],
+        ['completed', 1],
+      ]);
+    await expect(Promise.all([accept(early1), accept(early2)])).resolves.toEqual([
+      [303, 303],
+      [303, 303],
+    ]);
+    // a new application on the portal, for the pickup that runs beside the rest
+    submitted.push((await submitSignedApplication(portalUrl, jlis)).receiptNumber);
+    const fresh = submitted[5];
+
+    const worker = backoffice.get(ArchiveWorker);
+    const [delivered, late1Codes, late2Codes, reviewed, pickup] = await Promise.all([
+      worker.drain(),
+      accept(late1),
+      accept(late2),
+      move(reviewedOnly, [['in_review', 0]]),
+      pull.runOnce(),
+    ]);
+
+    expect({ late1Codes, late2Codes, reviewed }).toEqual({
+      late1Codes: [303, 303],
+      late2Codes: [303, 303],
+      reviewed: [303],
+    });
+    expect(pickup).toMatchObject({ stored: 1, failed: 0 });
+    expect(delivered).toBeGreaterThanOrEqual(2);
+    await worker.drain();
+    const accepted = [early1, early2, late1, late2];
+    const deliveries = await db.getRepository(ArchiveDeliveryEntity).find();
+    expect(
+      accepted.map((r) => deliveries.find((d) => d.receiptNumber === r)?.state).sort(),
+    ).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    expect(readdirSync(folder)).toEqual(expect.arrayContaining(accepted));
+    const statuses = await db.getRepository(ApplicationEntity).find();
+    const statusOf = (r: string) => statuses.find((a) => a.receiptNumber === r)?.status;
+    expect(accepted.map(statusOf)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    expect([statusOf(reviewedOnly), statusOf(fresh)]).toEqual(['in_review', 'received']);
+    await expect(new AuditLog().verify(db)).resolves.toMatchObject({ isIntact: true });
   });
 });

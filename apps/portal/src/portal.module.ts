@@ -4,7 +4,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { FileBlobStore } from '@madoguchi/common';
 import { PORTAL_BLOB_STORE, PORTAL_CONFIG, PORTAL_TRUST } from './config/portal-config.provider';
 import type { PortalConfig } from './config/portal.config';
-import { portalDataSourceOptions, PORTAL_ENTITIES } from './database/portal-database';
+import {
+  createPortalDataSource,
+  portalDataSourceOptions,
+  PORTAL_ENTITIES,
+} from './database/portal-database';
 import { FormsRegistry } from './forms/forms-registry.service';
 import { DraftsService } from './drafts/drafts.service';
 import { ApplicationsService } from './applications/applications.service';
@@ -28,9 +32,13 @@ export class PortalModule {
     return {
       module: PortalModule,
       imports: [
-        TypeOrmModule.forRoot({
-          ...portalDataSourceOptions(config.PORTAL_DATABASE_URL),
-          migrationsRun: true,
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...portalDataSourceOptions(config.PORTAL_DATABASE_URL),
+            migrationsRun: true,
+          }),
+          // SQLite: concurrent requests take turns on the one connection (see createDataSource)
+          dataSourceFactory: (options) => Promise.resolve(createPortalDataSource(options!)),
         }),
         TypeOrmModule.forFeature(PORTAL_ENTITIES),
       ],

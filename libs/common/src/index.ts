@@ -9,3 +9,4 @@ export { columnTypes } from './database/column-types';
 export { loadConfig, ConfigError } from './config/load-config';
 export { FileBlobStore, type BlobStore } from './storage/blob-store';
 export { SecretBox, SecretBoxError, parseSecretKey, secretKeyId } from './crypto/secret-box';
+export { createDataSource } from './database/create-data-source';

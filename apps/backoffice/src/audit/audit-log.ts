@@ -37,10 +37,11 @@ const VERIFY_BATCH = 1000;
 type ChainedRow = AuditChainFields & { hash: string };
 
 /**
- * SQLite: TypeORM runs every query of a DataSource on its one better-sqlite3 connection, so the caller's open
- * transaction is that connection's. The whole link is written synchronously there (no other query of this process
- * can come in between; better-sqlite3 nests it as a savepoint inside the caller's transaction), and its first
- * statement is a write, so SQLite's write lock keeps other connections (processes) out until it commits.
+ * SQLite: TypeORM runs every query of a DataSource on its one better-sqlite3 connection, and the caller's open
+ * transaction holds that connection's turn (createDataSource), so the open transaction is the caller's. The whole
+ * link is written synchronously there (no other query of this process can come in between; better-sqlite3 nests it
+ * as a savepoint inside the caller's transaction), and its first statement is a write, so SQLite's write lock keeps
+ * other connections (processes) out until it commits.
  */
 function appendOnSqlite(
   manager: EntityManager,
@@ -174,7 +175,11 @@ export class AuditLog {
       return { ...chained, hash: hashAuditEntry(canonicalize, chained) };
     };
     if (manager.connection.options.type !== 'postgres') {
-      return appendOnSqlite(manager, chain);
+      // outside a transaction, take the connection's turn first (createDataSource): the synchronous writes must not
+      // land in another flow's open transaction, to be rolled back with it
+      return manager.queryRunner?.isTransactionActive
+        ? appendOnSqlite(manager, chain)
+        : manager.transaction((em) => Promise.resolve(appendOnSqlite(em, chain)));
     }
     const write = async (em: EntityManager) => {
       const head = await em

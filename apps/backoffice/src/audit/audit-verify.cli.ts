@@ -1,5 +1,4 @@
-import { dataSourceOptions, redactUrl } from '@madoguchi/common';
-import { DataSource } from 'typeorm';
+import { createDataSource, dataSourceOptions, redactUrl } from '@madoguchi/common';
 import { loadBackofficeConfig } from '../config/backoffice.config';
 import { BACKOFFICE_ENTITIES, BACKOFFICE_MIGRATIONS } from '../database/backoffice.entities';
 import { AuditLog } from './audit-log';
@@ -12,7 +11,7 @@ import { AuditLog } from './audit-log';
  */
 async function main(): Promise<number> {
   const config = loadBackofficeConfig(process.env);
-  const db = new DataSource(
+  const db = createDataSource(
     dataSourceOptions(config.databaseUrl, BACKOFFICE_ENTITIES, BACKOFFICE_MIGRATIONS),
   );
   await db.initialize();

@@ -74,9 +74,7 @@ describe('openBackofficeDatabase: concurrent flows on one DataSource (SQLite; Po
   });
 
   it('a transaction started while another is open is its own: the other’s rollback leaves it committed', async () => {
-    const a = heldTransaction('100001', async () => {
-      throw new Error('abandoned');
-    });
+    const a = heldTransaction('100001', () => Promise.reject(new Error('abandoned')));
     await a.inside;
     const b = twoSteps('200001', '200002');
     await turnOfTheLoop();
@@ -88,9 +86,7 @@ describe('openBackofficeDatabase: concurrent flows on one DataSource (SQLite; Po
   });
 
   it('a plain write of another flow while a transaction is open survives that transaction’s rollback', async () => {
-    const a = heldTransaction('100001', async () => {
-      throw new Error('abandoned');
-    });
+    const a = heldTransaction('100001', () => Promise.reject(new Error('abandoned')));
     await a.inside;
     const plain = db.getRepository(MunicipalityEntity).insert(municipality('300001'));
     const saved = db.getRepository(MunicipalityEntity).save(municipality('300002'));
@@ -105,9 +101,7 @@ describe('openBackofficeDatabase: concurrent flows on one DataSource (SQLite; Po
 
   it('an audit entry appended outside a transaction while another one is open survives its rollback; the chain holds', async () => {
     const audit = new AuditLog();
-    const a = heldTransaction('100001', async () => {
-      throw new Error('abandoned');
-    });
+    const a = heldTransaction('100001', () => Promise.reject(new Error('abandoned')));
     await a.inside;
     const appended = audit.append(db.manager, {
       actor: { loginId: 'sato' },

@@ -1,11 +1,11 @@
-import { dataSourceOptions } from '@madoguchi/common';
-import { DataSource } from 'typeorm';
+import { createDataSource, dataSourceOptions } from '@madoguchi/common';
+import type { DataSource } from 'typeorm';
 import { ensureApplicationTally } from './application-tally';
 import { BACKOFFICE_ENTITIES, BACKOFFICE_MIGRATIONS } from './backoffice.entities';
 
 /** Opens the back office's own database and brings its schema up to date (migrations only, never synchronize). */
 export async function openBackofficeDatabase(url: string): Promise<DataSource> {
-  const dataSource = new DataSource(
+  const dataSource = createDataSource(
     dataSourceOptions(url, BACKOFFICE_ENTITIES, BACKOFFICE_MIGRATIONS),
   );
   await dataSource.initialize();
