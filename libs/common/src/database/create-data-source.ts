@@ -1,36 +1,50 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { DataSource, type DataSourceOptions, type EntityManager, type QueryRunner } from 'typeorm';
+import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver';
 import { BetterSqlite3QueryRunner } from 'typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner';
+
+/** How long a query or transaction waits for its turn on a SQLite connection before it fails. */
+const TURN_WAIT_LIMIT_MS = 10_000;
 
 /**
  * A DataSource for one app's database (options from `dataSourceOptions`). Every app opens its database here.
  *
  * SQLite: TypeORM's better-sqlite3 driver has one connection and hands the same query runner to every caller, so
- * two overlapping `transaction()` calls both sent BEGIN ("cannot start a transaction within a transaction"), and
- * any query of another async flow (a plain write, another save) ran inside whichever transaction was open and was
- * rolled back with it. Here each caller gets its own runner on that connection, and the runners take turns: while
- * a transaction is open, other transactions and queries wait for its COMMIT or ROLLBACK (first come, first
- * served). Writes stay short (STYLE.md), so the wait is short. PostgreSQL is left alone: its pool gives each
- * transaction its own connection.
+ * two overlapping `transaction()` calls both sent BEGIN ("cannot start a transaction within a transaction") or the
+ * later one became a SAVEPOINT of the earlier (committed or rolled back with it), and any query of another async
+ * flow ran inside whichever transaction was open. Here each caller gets its own runner on that connection, and the
+ * runners take turns: while a transaction is open, other transactions and queries wait for its COMMIT or ROLLBACK
+ * (first come, first served). Writes stay short (STYLE.md) and better-sqlite3 runs each statement synchronously,
+ * so the wait is short. Inside a transaction, use the manager its callback gets: a query through the DataSource
+ * there waits for the transaction itself and fails after `waitLimitMs` (as a second SQLite writer gets SQLITE_BUSY
+ * after the busy timeout). No AsyncLocalStorage to tell flows apart: on Node 20 it slows every promise of the
+ * process. PostgreSQL is left alone: its pool gives each transaction its own connection.
  */
-export function createDataSource(options: DataSourceOptions): DataSource {
+export function createDataSource(
+  options: DataSourceOptions,
+  { waitLimitMs = TURN_WAIT_LIMIT_MS }: { waitLimitMs?: number } = {},
+): DataSource {
   const dataSource = new DataSource(options);
   if (options.type === 'better-sqlite3') {
-    takeTurnsOnTheConnection(dataSource);
+    const driver = dataSource.driver as BetterSqlite3Driver;
+    const turn = new ConnectionTurn(waitLimitMs);
+    const statements = new Map<string, unknown>();
+    driver.createQueryRunner = () => new TurnTakingQueryRunner(driver, turn, statements);
   }
   return dataSource;
 }
 
-/** A first-come first-served lock on the connection, held by one query runner (re-entrant). */
+interface Waiter {
+  runner: QueryRunner;
+  granted: () => void;
+}
+
+/** A first-come first-served hold on the connection by one query runner (re-entrant: SAVEPOINTs, its queries). */
 class ConnectionTurn {
   private holder: QueryRunner | undefined;
   private depth = 0;
-  private readonly queue: Array<{ runner: QueryRunner; granted: () => void }> = [];
+  private readonly queue: Waiter[] = [];
 
-  isHeldBy(runner: QueryRunner): boolean {
-    return this.holder === runner;
-  }
+  constructor(private readonly waitLimitMs: number) {}
 
   /** Resolves when `runner` holds the connection; undefined when it does at once (no extra tick). */
   acquire(runner: QueryRunner): Promise<void> | undefined {
@@ -39,7 +53,25 @@ class ConnectionTurn {
       this.depth += 1;
       return undefined;
     }
-    return new Promise((granted) => this.queue.push({ runner, granted }));
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        runner,
+        granted: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.queue.splice(this.queue.indexOf(waiter), 1);
+        reject(
+          new Error(
+            `waited ${this.waitLimitMs} ms for the SQLite connection: a transaction holds it (inside a ` +
+              `transaction, query through the manager it passes, not the DataSource)`,
+          ),
+        );
+      }, this.waitLimitMs);
+      this.queue.push(waiter);
+    });
   }
 
   release(runner: QueryRunner): void {
@@ -122,30 +154,4 @@ class TurnTakingQueryRunner extends BetterSqlite3QueryRunner {
       this.turn.release(this);
     }
   }
-}
-
-function takeTurnsOnTheConnection(dataSource: DataSource): void {
-  const driver = dataSource.driver as BetterSqlite3Driver;
-  const turn = new ConnectionTurn();
-  const statements = new Map<string, unknown>();
-  // Code inside a transaction's callback that reaches for the DataSource instead of the callback's manager gets the
-  // transaction's runner (as with the single runner before), so it runs in the transaction instead of deadlocking.
-  const transactionOfFlow = new AsyncLocalStorage<{ runner?: QueryRunner }>();
-  driver.createQueryRunner = () => {
-    const flow = transactionOfFlow.getStore();
-    if (flow?.runner?.isTransactionActive) {
-      return flow.runner;
-    }
-    const runner = new TurnTakingQueryRunner(driver, turn, statements);
-    if (flow && !flow.runner) {
-      flow.runner = runner;
-    }
-    return runner;
-  };
-  const manager: EntityManager = dataSource.manager;
-  const transaction = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
-  manager.transaction = (...args: unknown[]) =>
-    transactionOfFlow.getStore()?.runner?.isTransactionActive
-      ? transaction(...args) // nested: a SAVEPOINT on the flow's runner
-      : transactionOfFlow.run({}, () => transaction(...args));
 }
