@@ -2,8 +2,10 @@ import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver';
 import { BetterSqlite3QueryRunner } from 'typeorm/driver/better-sqlite3/BetterSqlite3QueryRunner';
 
-/** How long a query or transaction waits for its turn on a SQLite connection before it fails (generous: only a
- * query through the DataSource inside a transaction, a programming error, should ever reach it). */
+/**
+ * How long a query or transaction waits for its turn on a SQLite connection before it fails: generous, as only a
+ * query through the DataSource inside a transaction (a programming error) should ever reach it.
+ */
 const TURN_WAIT_LIMIT_MS = 30_000;
 
 /**
