@@ -12,19 +12,13 @@ import { ApplicationIdentityEntity } from '../apps/backoffice/src/database/entit
 import { RevocationCheckEntity } from '../apps/backoffice/src/database/entities/revocation-check.entity';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { PullWorker } from '../apps/backoffice/src/transfer/pull.worker';
-import {
-  fillAndOpenSigning,
-  signWithCard,
-  unescapeHtml as unescape,
-} from './support/signed-application';
-import { issueCard } from './support/signing-env';
+import { submitSignedApplication, unescapeHtml as unescape } from './support/signed-application';
 import { createStaff, loggedIn, type StaffAgent } from './support/staff-agent';
 import { startZones, type Zones } from './support/zones';
 
 jest.setTimeout(90_000);
 
 const ROOT = resolve(__dirname, '..');
-const FORM = '/m/990019/forms/test-cardface';
 const PASSWORD = 'a long staff password';
 const UNKNOWN_MESSAGE =
   '失効情報を取得できませんでした。J-LISの失効確認（OCSP・CRL）に接続できないか、応答を確認できませんでした。時間をおいて、もう一度「現況確認」を押してください。受付時の検証結果は変わりません。';
@@ -82,12 +76,7 @@ describe('現況確認: the signing certificate’s revocation asked again from 
 
   /** Signed by a new card, picked up and verified by the back office. */
   async function pickedUp() {
-    const card = await issueCard(jlis);
-    const receiptNumber = await signWithCard(
-      portalUrl,
-      await fillAndOpenSigning(portalUrl, FORM),
-      card.jpki,
-    );
+    const { receiptNumber, signSerial } = await submitSignedApplication(portalUrl, jlis);
     await backoffice.get(PullWorker).runOnce();
     const application = await db
       .getRepository(ApplicationEntity)
@@ -96,7 +85,7 @@ describe('現況確認: the signing certificate’s revocation asked again from 
       .getRepository(ApplicationIdentityEntity)
       .findOneByOrFail({ applicationId: application.id });
     expect(identity.indication).toBe('TOTAL-PASSED');
-    return { application, identity, signSerial: card.signSerial };
+    return { application, identity, signSerial };
   }
 
   const page = async (agent: StaffAgent, id: string) => {
