@@ -12,11 +12,10 @@ import { archiveRecord } from '../apps/backoffice/src/archive/testing/archive-re
 import { ArchiveConnectorEntity } from '../apps/backoffice/src/database/entities/archive-connector.entity';
 import { ArchiveDeliveryEntity } from '../apps/backoffice/src/database/entities/archive-delivery.entity';
 import { AuditLogEntity } from '../apps/backoffice/src/database/entities/audit-log.entity';
-import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { connectorSecretContext } from '../apps/backoffice/src/database/stored-secrets';
 import { startApacheWebdav, type ApacheWebdav } from './support/apache-webdav';
 import { startS3rver } from './support/s3rver-server';
-import { StaffAgent } from './support/staff-agent';
+import { type StaffAgent, staffAgents } from './support/staff-agent';
 import { startBackoffice } from './support/zones';
 
 jest.setTimeout(60_000);
@@ -38,27 +37,15 @@ describe('archive connectors in the back office (admin page, dead letters, recon
     dav = await startApacheWebdav();
     ({ app, baseUrl } = await startBackoffice(dir, 'archive_admin_e2e'));
     db = app.get(DataSource);
-    const staff = app.get(StaffService);
-    for (const [loginId, role] of [
-      ['it-admin', 'admin'],
-      ['reviewer', 'reviewer'],
-      ['viewer', 'viewer'],
-    ] as const) {
-      await staff.createUser({
-        loginId,
-        displayName: `${loginId} さん`,
-        password: PASSWORD,
-        role,
-        municipalityCode: '990019',
-        mustChangePassword: false,
-      });
-    }
-    admin = new StaffAgent(baseUrl);
-    reviewer = new StaffAgent(baseUrl);
-    viewer = new StaffAgent(baseUrl);
-    await admin.login('it-admin', PASSWORD);
-    await reviewer.login('reviewer', PASSWORD);
-    await viewer.login('viewer', PASSWORD);
+    ({
+      'it-admin': admin,
+      reviewer,
+      viewer,
+    } = await staffAgents(app, baseUrl, PASSWORD, [
+      { loginId: 'it-admin', role: 'admin' },
+      { loginId: 'reviewer', role: 'reviewer' },
+      { loginId: 'viewer', role: 'viewer' },
+    ]));
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { AuditAction } from '../apps/backoffice/src/audit/audit-action';
 import { AuditLog } from '../apps/backoffice/src/audit/audit-log';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
-import { StaffAgent } from './support/staff-agent';
+import { createStaff, StaffAgent } from './support/staff-agent';
 import { startBackoffice } from './support/zones';
 
 jest.setTimeout(120_000);
@@ -41,22 +41,13 @@ describe('back office: the audit log viewer at /audit (issue 5 §7)', () => {
     ({ app, baseUrl } = await startBackoffice(dir, 'backoffice_audit_viewer_e2e'));
     db = app.get(DataSource);
 
-    const staff = app.get(StaffService);
-    await staff.ensureMunicipalities([{ code: OTHER, name: { ja: 'となり町（テスト）' } }]);
-    for (const [loginId, role, code] of [
-      ['auditor', 'auditor', OURS],
-      ['reviewer', 'reviewer', OURS],
-    ] as const) {
-      await staff.createUser({
-        loginId,
-        displayName: `${loginId} さん`,
-        password: PASSWORD,
-        role,
-        municipalityCode: code,
-        mustChangePassword: false,
-        departments: [],
-      });
-    }
+    await app
+      .get(StaffService)
+      .ensureMunicipalities([{ code: OTHER, name: { ja: 'となり町（テスト）' } }]);
+    await createStaff(app, PASSWORD, [
+      { loginId: 'auditor', role: 'auditor', municipalityCode: OURS },
+      { loginId: 'reviewer', role: 'reviewer', municipalityCode: OURS },
+    ]);
     const audit = app.get(AuditLog);
     for (let i = 1; i <= 60; i++) {
       await audit.append(db.manager, {

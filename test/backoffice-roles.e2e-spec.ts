@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { StaffRole } from '../apps/backoffice/src/database/entities/staff-user.entity';
-import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
 import { sodaiGomiTransfer } from './factories/transfer-application.factory';
 import { allRoutes } from './support/backoffice-routes';
-import { StaffAgent } from './support/staff-agent';
+import { createStaff, StaffAgent } from './support/staff-agent';
 import { startBackoffice } from './support/zones';
 
 jest.setTimeout(180_000);
@@ -97,22 +96,21 @@ describe('back office: every route with every role (the role matrix)', () => {
     const db = app.get(DataSource);
     applicationId = (await db.query<{ id: string }[]>('SELECT id FROM application'))[0].id;
     attachmentId = (await db.query<{ id: string }[]>('SELECT id FROM attachment'))[0].id;
-    const staff = app.get(StaffService);
-    for (const role of ROLES) {
-      for (const isPlatformAdmin of [false, true]) {
-        await staff.createUser({
+    await createStaff(
+      app,
+      PASSWORD,
+      ROLES.flatMap((role) =>
+        [false, true].map((isPlatformAdmin) => ({
           loginId: `${isPlatformAdmin ? 'platform' : 'matrix'}.${role}`,
           displayName: `${role} さん`,
-          password: PASSWORD,
           role,
           municipalityCode: DEMO,
-          mustChangePassword: false,
           isPlatformAdmin,
           // 粗大ごみ収集申込's department (担当課): the reviewer may act on the test application
           departments: role === 'reviewer' ? ['環境政策課'] : [],
-        });
-      }
-    }
+        })),
+      ),
+    );
   });
 
   afterAll(async () => {

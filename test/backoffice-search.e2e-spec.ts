@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { ensureApplicationTally } from '../apps/backoffice/src/database/application-tally';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
-import { StaffAgent } from './support/staff-agent';
+import { createStaff, loggedIn, StaffAgent } from './support/staff-agent';
 import { startBackoffice } from './support/zones';
 
 jest.setTimeout(120_000);
@@ -123,19 +123,10 @@ describe('back office search, lists and CSV export', () => {
 
     const staff = app.get(StaffService);
     await staff.ensureMunicipalities([{ code: OTHER, name: { ja: 'となり町（テスト）' } }]);
-    for (const [loginId, code] of [
-      ['reviewer', HOME],
-      ['neighbour', OTHER],
-    ] as const) {
-      await staff.createUser({
-        loginId,
-        displayName: `${loginId} さん`,
-        password: PASSWORD,
-        role: 'viewer',
-        municipalityCode: code,
-        mustChangePassword: false,
-      });
-    }
+    await createStaff(app, PASSWORD, [
+      { loginId: 'reviewer', role: 'viewer', municipalityCode: HOME },
+      { loginId: 'neighbour', role: 'viewer', municipalityCode: OTHER },
+    ]);
     // 120 of ours over 60 days, two forms; 30 of the neighbour's with the same names and dates
     const families = ['山田', '髙橋', '佐藤', 'ﾔﾏｼﾀ'];
     for (let i = 0; i < 120; i++) {
@@ -166,10 +157,8 @@ describe('back office search, lists and CSV export', () => {
         .map((s) => `'${s.receipt}'`)
         .join(', ')})`,
     );
-    reviewer = new StaffAgent(baseUrl);
-    expect((await reviewer.login('reviewer', PASSWORD)).status).toBe(303);
-    neighbour = new StaffAgent(baseUrl);
-    expect((await neighbour.login('neighbour', PASSWORD)).status).toBe(303);
+    reviewer = await loggedIn(baseUrl, 'reviewer', PASSWORD);
+    neighbour = await loggedIn(baseUrl, 'neighbour', PASSWORD);
   });
 
   afterAll(async () => {

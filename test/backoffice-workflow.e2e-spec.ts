@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import type { StaffRole } from '../apps/backoffice/src/database/entities/staff-user.entity';
 import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
-import { StaffAgent } from './support/staff-agent';
+import { type StaffAgent, staffAgents } from './support/staff-agent';
 import { startBackoffice } from './support/zones';
 
 jest.setTimeout(90_000);
@@ -98,24 +98,24 @@ describe('review workflow in the back office (assignment, comments, transitions 
       ['neighbour', 'reviewer', OTHER_CODE],
       ['taxman', 'reviewer', CODE],
     ];
-    for (const [loginId, role, code] of people) {
-      await staff.createUser({
+    const loggedIn = await staffAgents(
+      app,
+      baseUrl,
+      PASSWORD,
+      people.map(([loginId, role, municipalityCode]) => ({
         loginId,
-        displayName: `${loginId} さん`,
-        password: PASSWORD,
         role,
-        municipalityCode: code,
-        mustChangePassword: false,
+        municipalityCode,
         // 粗大ごみ収集申込's department (担当課)
         departments: role !== 'reviewer' ? [] : loginId === 'taxman' ? ['税務課'] : ['環境政策課'],
-      });
+      })),
+    );
+    for (const [loginId] of people) {
       const [u] = await query<{ id: string }[]>('SELECT id FROM staff_user WHERE login_id = $1', [
         loginId,
       ]);
       ids.set(loginId, u.id);
-      const agent = new StaffAgent(baseUrl);
-      expect((await agent.login(loginId, PASSWORD)).status).toBe(303);
-      agents.set(loginId, agent);
+      agents.set(loginId, loggedIn[loginId]);
     }
   });
 

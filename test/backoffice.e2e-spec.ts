@@ -11,7 +11,7 @@ import { StaffService } from '../apps/backoffice/src/staff/staff.service';
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
 import { SESSION_COOKIE } from '../apps/backoffice/src/web/session.guard';
 import { sodaiGomiTransfer } from './factories/transfer-application.factory';
-import { StaffAgent } from './support/staff-agent';
+import { createStaff, StaffAgent } from './support/staff-agent';
 import { startBackoffice } from './support/zones';
 
 jest.setTimeout(60_000);
@@ -57,23 +57,18 @@ describe('back office over HTTP', () => {
 
     const staff = app.get(StaffService);
     await staff.ensureMunicipalities([{ code: OTHER_CODE, name: { ja: 'となり町（テスト）' } }]);
-    for (const [loginId, role, code] of [
-      ['reviewer', 'reviewer', '990019'],
-      ['viewer', 'viewer', '990019'],
-      ['locked', 'reviewer', '990019'],
-      ['neighbour', 'reviewer', OTHER_CODE],
-    ] as const) {
-      await staff.createUser({
-        loginId,
-        displayName: `${loginId} さん`,
-        password: PASSWORD,
-        role,
-        municipalityCode: code,
-        mustChangePassword: false,
-        // 粗大ごみ収集申込's department: the neighbour too, so only the municipality keeps them out
-        departments: role === 'reviewer' ? ['環境政策課'] : [],
-      });
-    }
+    // 粗大ごみ収集申込's department (環境政策課): the neighbour too, so only the municipality keeps them out
+    await createStaff(app, PASSWORD, [
+      { loginId: 'reviewer', role: 'reviewer', departments: ['環境政策課'] },
+      { loginId: 'viewer', role: 'viewer' },
+      { loginId: 'locked', role: 'reviewer', departments: ['環境政策課'] },
+      {
+        loginId: 'neighbour',
+        role: 'reviewer',
+        municipalityCode: OTHER_CODE,
+        departments: ['環境政策課'],
+      },
+    ]);
     const intake = app.get(ApplicationIntakeService);
     ours = sodaiGomi('990019');
     theirs = sodaiGomi(OTHER_CODE);
