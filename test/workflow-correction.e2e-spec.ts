@@ -10,9 +10,10 @@ import { ApplicationEntity as BackofficeApplication } from '../apps/backoffice/s
 import { PullWorker } from '../apps/backoffice/src/transfer/pull.worker';
 import { pngBytes, submitTestPermit, TEST_PERMIT_PATH } from './factories/application.factory';
 import { ResidentAgent } from './support/portal-client';
+import { signWithCard, unescapeHtml } from './support/signed-application';
 import { type StaffAgent, staffAgents } from './support/staff-agent';
 import { startZones, type Zones } from './support/zones';
-import { HOLDER, issueCard } from './support/signing-env';
+import { issueCard } from './support/signing-env';
 import type { SimulatedJlis } from '@madoguchi/virtual-card';
 
 jest.setTimeout(120_000);
@@ -242,24 +243,11 @@ describe('workflow: 差戻し → corrected application → linked → 完了', 
         .type('form')
         .send({ _csrf: confirm.csrf });
       expect(handoff.status).toBe(200);
-      const html = handoff.text.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+      const html = unescapeHtml(handoff.text);
       const token = /\/s\/([A-Za-z0-9_-]{22})/.exec(html)?.[1] ?? '';
       const statePath = /data-state-url="([^"]+)"/.exec(html)?.[1] ?? '';
       const api = `/api/signer/v1/sessions/${token}`;
-      await jpki.selectJpkiAp();
-      await jpki.verifySignPassword(HOLDER.signPassword);
-      const certificate = await jpki.readSigningCertificate();
-      const phase1 = await request(portalUrl)
-        .post(`${api}/certificate`)
-        .send({ certificate: certificate.toString('base64') });
-      expect(phase1.status).toBe(200);
-      const signature = await jpki.signWithSigningKey(
-        Buffer.from(phase1.body.digestInfo, 'base64'),
-      );
-      const done = await request(portalUrl)
-        .post(`${api}/signature`)
-        .send({ signature: signature.toString('base64') });
-      expect(done.status).toBe(200);
+      await signWithCard(portalUrl, api, jpki);
       const state = await resident.agent.get(statePath);
       expect(state.body.status).toBe('completed');
       return String(state.body.redirect).replace('?submitted=1', '');
