@@ -2,7 +2,9 @@
  * An HTTP proxy in front of a real server that misbehaves on demand (fault injection): answers 500, closes the
  * connection in the middle of an upload, answers slowly, stores something else than it was sent (it flips a
  * byte of every PUT body and passes the real server's answer back), or reads back something else than is stored
- * (it flips a byte of every GET body the server answers 200 to).
+ * (it flips a byte of every GET body the server answers 200 to), or adds conditional writes to a store without them
+ * ('conditional-put': a PUT with If-None-Match: * to a path written through the proxy before, and not deleted
+ * through it since, is answered 412 Precondition Failed as S3 does).
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,9 +53,25 @@ export async function startFaultProxy(
     counts: {},
     close: () => new Promise((r) => server.close(() => r())),
   };
+  const written = new Set<string>();
   const server: Server = createServer((req, res) => {
     const method = req.method ?? 'GET';
     state.counts[method] = (state.counts[method] ?? 0) + 1;
+    const path = (req.url ?? '').split('?')[0];
+    if (state.fault === 'conditional-put' && method === 'PUT' && written.has(path)) {
+      if (req.headers['if-none-match'] === '*') {
+        req.resume();
+        res
+          .writeHead(412, { 'content-type': 'application/xml' })
+          .end(
+            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>',
+          );
+        return;
+      }
+    }
+    if (method === 'DELETE') {
+      written.delete(path);
+    }
     if (state.fault === 'status-500') {
       req.resume();
       res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error (injected)');
@@ -86,6 +104,9 @@ export async function startFaultProxy(
       const out = request(
         { host: upstream.hostname, port: upstream.port, method, path: req.url, headers },
         (answer) => {
+          if (method === 'PUT' && (answer.statusCode ?? 500) < 300) {
+            written.add(path);
+          }
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           if (state.fault === 'corrupt-get' && method === 'GET' && answer.statusCode === 200) {
             answer.pipe(flipFirstByte()).pipe(res);

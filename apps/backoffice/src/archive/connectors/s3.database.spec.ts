@@ -1,4 +1,9 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -288,5 +293,53 @@ describe('S3 connector against s3rver', () => {
     expect(rows.find((r) => r.receiptNumber === changed.record.receiptNumber)?.fixityState).toBe(
       'failed',
     );
+  });
+
+  it('on a store with conditional writes (412), a directory bag interrupted before its tag manifest is completed; a file with other bytes is never overwritten', async () => {
+    const endpoint = proxy.url.replace(/\/$/, '');
+    const viaProxy = new S3Client({
+      endpoint,
+      region: 'ap-northeast-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    });
+    try {
+      proxy.fault = 'conditional-put';
+      await connector('directory', { endpoint });
+      const interrupted = await accept();
+      const [claimed] = await outbox.claim('dead-process', 1, 100);
+      await new S3Target({ ...settings, endpoint }).deliver(
+        buildBag(interrupted, claimed.acceptedAt),
+        { format: 'directory', idempotencyKey: claimed.idempotencyKey, retainUntil: null },
+      );
+      // the process died before it wrote the tag manifest (the last object) and before it settled
+      const root = `${settings.prefix}${interrupted.record.receiptNumber}/`;
+      await viaProxy.send(
+        new DeleteObjectCommand({ Bucket: s3.bucket, Key: `${root}tagmanifest-sha256.txt` }),
+      );
+      await new Promise((r) => setTimeout(r, 150)); // its claim runs out
+      const puts = proxy.counts.PUT ?? 0;
+      await expect(new ArchiveWorker(db, outbox, records, OPTIONS).drain()).resolves.toBe(1);
+      expect((proxy.counts.PUT ?? 0) - puts).toBe(8); // 7 refused with 412, the tag manifest written
+      let [row] = await db.getRepository(ArchiveDeliveryEntity).find();
+      expect(row).toMatchObject({ state: 'delivered', location: `s3://${s3.bucket}/${root}` });
+      await expect(
+        new S3Target(settings).fixity(row.location!, 'directory', row.packageSha256!),
+      ).resolves.toEqual({ isIntact: true, differences: [] });
+
+      await db.getRepository(ArchiveDeliveryEntity).clear();
+      const other = await accept();
+      const taken = `${settings.prefix}${other.record.receiptNumber}/data/document.json`;
+      await viaProxy.send(
+        new PutObjectCommand({ Bucket: s3.bucket, Key: taken, Body: 'someone else' }),
+      );
+      await new ArchiveWorker(db, outbox, records, OPTIONS).drain();
+      [row] = await db.getRepository(ArchiveDeliveryEntity).find();
+      expect(row).toMatchObject({ state: 'dead', deliveredAt: null });
+      expect(row.lastError).toContain('上書きはしません');
+      expect((await download(taken)).bytes.toString()).toBe('someone else');
+    } finally {
+      viaProxy.destroy();
+    }
   });
 });

@@ -140,6 +140,13 @@ export class S3Target implements ArchiveTarget {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 1, // the outbox retries with its own back-off
+      // failures are reported by the connector (the delivery's row, the worker's log), not on the console
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
     });
   }
 
@@ -300,21 +307,34 @@ export class S3Target implements ArchiveTarget {
     digests: { sha256: string; md5: string },
     retainUntil: Date | null,
   ): Promise<void> {
-    const answer = await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.settings.bucket,
-        Key: key,
-        ...body(),
-        ContentMD5: digests.md5,
-        ChecksumSHA256: base64Of(digests.sha256),
-        Metadata: { sha256: digests.sha256 },
-        // a second writer of the same key is refused where the store supports conditional writes
-        IfNoneMatch: '*',
-        ...(retainUntil
-          ? { ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: retainUntil }
-          : {}),
-      }),
-    );
+    let answer;
+    try {
+      answer = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.settings.bucket,
+          Key: key,
+          ...body(),
+          ContentMD5: digests.md5,
+          ChecksumSHA256: base64Of(digests.sha256),
+          Metadata: { sha256: digests.sha256 },
+          // a second writer of the same key is refused where the store supports conditional writes
+          IfNoneMatch: '*',
+          ...(retainUntil
+            ? { ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: retainUntil }
+            : {}),
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof S3ServiceException && e.$metadata.httpStatusCode === 412)) {
+        throw e;
+      }
+      // the key exists: this file of the bag, written by an attempt interrupted before its tag manifest, or not
+      const existing = await this.readObject(key);
+      if (existing && sha256Of(existing) === digests.sha256) {
+        return;
+      }
+      throw this.exists(key);
+    }
     const etag = answer.ETag?.replace(/"/g, '') ?? '';
     // AWS: the ETag of a single-part object stored in plain or with SSE-S3 is the MD5 of its bytes
     const isEtagMd5 =
