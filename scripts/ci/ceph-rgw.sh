@@ -106,7 +106,8 @@ CONF
   monmaptool --create --addv a "[v1:127.0.0.1:$mon_port]" --fsid "$fsid" "$dir/monmap" >/dev/null || return
   ceph-mon "${conf[@]}" --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/keyring" || return
   ceph-mon "${conf[@]}" -i a || return
-  ceph "${conf[@]}" osd create "$osd_uuid" >/dev/null || return
+  wait_for 60 "the monitor on port $mon_port" port_open "$mon_port" || return
+  timeout 120 ceph "${conf[@]}" osd create "$osd_uuid" >/dev/null || return
   ceph-osd "${conf[@]}" -i 0 --mkfs --osd-uuid "$osd_uuid" 2>>"$dir/log/mkfs.log" || return
   ceph-osd "${conf[@]}" -i 0 2>>"$dir/log/osd-start.log" || return
   wait_for 120 "the OSD" bash -c "ceph -c '$dir/ceph.conf' osd stat | grep -q '1 up'" || return
@@ -124,6 +125,10 @@ case "$command_name" in
       exit 2
     }
     start "$3" "$4" "$5" "$6" || {
+      status=$?
+      # the daemons write to their log files, not to stderr: show them before they go
+      echo "ceph-rgw: start failed (exit $status, ${SECONDS}s); the daemons' logs:" >&2
+      tail -n 15 "$dir"/log/*.log >&2 2>/dev/null || true
       stop
       exit 1
     }

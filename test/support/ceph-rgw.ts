@@ -28,17 +28,36 @@ export interface CephRgw {
   stop(): Promise<void>;
 }
 
+/** Two distinct free loopback ports (for the monitor and the gateway). */
+async function twoPorts(): Promise<[number, number]> {
+  for (;;) {
+    const [a, b] = [await freePort(), await freePort()];
+    if (a !== b) {
+      return [a, b];
+    }
+  }
+}
+
 export async function startCephRgw(): Promise<CephRgw> {
-  const dir = mkdtempSync(join(tmpdir(), 'ceph-rgw-'));
-  const [monPort, rgwPort] = [await freePort(), await freePort()];
   const accessKeyId = `MADOGUCHI${randomBytes(4).toString('hex').toUpperCase()}`;
   const secretAccessKey = randomBytes(20).toString('hex');
-  // the script returns once the gateway answers (or fails with the daemons' logs on stderr)
-  await run(
-    'bash',
-    [SCRIPT, 'start', dir, String(monPort), String(rgwPort), accessKeyId, secretAccessKey],
-    { timeout: 300_000 },
-  );
+  // a port taken by another process between freePort() and the daemon's bind fails the start: try again with
+  // other ports (the script returns once the gateway answers, or fails with the daemons' logs on stderr)
+  const startOnce = async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ceph-rgw-'));
+    const [monPort, rgwPort] = await twoPorts();
+    await run(
+      'bash',
+      [SCRIPT, 'start', dir, String(monPort), String(rgwPort), accessKeyId, secretAccessKey],
+      { timeout: 300_000 },
+    );
+    return { dir, rgwPort };
+  };
+  const again = (e: Error) => {
+    console.warn(`ceph-rgw: start failed, trying again with other ports: ${e.message}`);
+    return startOnce();
+  };
+  const { dir, rgwPort } = await startOnce().catch(again).catch(again);
   const endpoint = `http://127.0.0.1:${rgwPort}`;
   const client = new S3Client({
     endpoint,

@@ -11,7 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { Transform } from 'node:stream';
 
 export type Fault =
-  'none' | 'status-500' | 'close-mid-upload' | 'slow' | 'corrupt-put' | 'corrupt-get';
+  | 'none'
+  | 'status-500'
+  | 'close-mid-upload'
+  | 'slow'
+  | 'corrupt-put'
+  | 'corrupt-get'
+  | 'conditional-put';
 
 export interface FaultProxy {
   url: string;
