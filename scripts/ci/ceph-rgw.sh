@@ -49,6 +49,17 @@ wait_for() {
   done
 }
 
+# runs a client command until it succeeds (20 tries): with cephx off, Ceph 16's clients may send their first
+# command before they have the cluster's fsid, and the monitor refuses it (EPERM, 'handle_command on fsid 0000…')
+retry() {
+  local i
+  for i in $(seq 1 20); do
+    "$@" && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
 port_open() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
@@ -93,6 +104,10 @@ osd pool default pgp num = 8
 osd crush chooseleaf type = 0
 mon allow pool size one = true
 mon warn on pool no redundancy = false
+# the OSD is placed in the CRUSH map below, before it starts: at start-up it would ask the monitor itself, and
+# may send that first command before it knows the cluster's fsid ('wrong fsid', exit 250; see retry below)
+osd crush update on start = false
+osd class update on start = false
 osd objectstore = memstore
 memstore device bytes = 536870912
 osd max object name len = 460
@@ -107,13 +122,14 @@ CONF
   ceph-mon "${conf[@]}" --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/keyring" || return
   ceph-mon "${conf[@]}" -i a || return
   wait_for 60 "the monitor on port $mon_port" port_open "$mon_port" || return
-  timeout 120 ceph "${conf[@]}" osd create "$osd_uuid" >/dev/null || return
+  retry timeout 60 ceph "${conf[@]}" osd create "$osd_uuid" >/dev/null || return
+  retry timeout 60 ceph "${conf[@]}" osd crush add osd.0 1.0 root=default 2>/dev/null || return
   ceph-osd "${conf[@]}" -i 0 --mkfs --osd-uuid "$osd_uuid" 2>>"$dir/log/mkfs.log" || return
   ceph-osd "${conf[@]}" -i 0 2>>"$dir/log/osd-start.log" || return
   wait_for 120 "the OSD" bash -c "ceph -c '$dir/ceph.conf' osd stat | grep -q '1 up'" || return
   radosgw "${conf[@]}" -n client.rgw.a || return
   wait_for 180 "radosgw on port $rgw_port" port_open "$rgw_port" || return
-  radosgw-admin "${conf[@]}" user create --uid=madoguchi --display-name=madoguchi \
+  retry radosgw-admin "${conf[@]}" user create --uid=madoguchi --display-name=madoguchi \
     --access-key="$access_key" --secret-key="$secret_key" >/dev/null || return
   echo "ceph-rgw: S3 at http://127.0.0.1:$rgw_port in ${SECONDS}s"
 }
