@@ -127,6 +127,11 @@ export class AppProcess {
     return this.child !== undefined;
   }
 
+  /** Everything the process wrote since it was spawned (its last 20 000 characters). */
+  get log(): string {
+    return this.output;
+  }
+
   /** The last lines the process wrote, for a failure message. */
   get tail(): string {
     return this.output.slice(-4000);

@@ -1,9 +1,11 @@
+import { acquireStartupLock } from '@madoguchi/common';
 import { configureWebApp } from '@madoguchi/web';
 import { formatJapaneseDate, parseIsoDate } from '@madoguchi/forms';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
+import type { DataSource } from 'typeorm';
 import { resolve } from 'node:path';
 import { AppModule } from './app.module';
 import { DEFAULT_SCRYPT_COST, PasswordHasher, type ScryptCost } from './auth/password.hasher';
@@ -76,7 +78,22 @@ export async function createBackofficeApp(
 ): Promise<NestFastifyApplication> {
   const logger = new Logger('Backoffice');
   const secrets = secretBoxOf(config);
-  const dataSource = await openBackofficeDatabase(config.databaseUrl);
+  // processes starting at once on one database take turns: migrations and first-start seeding run once
+  const startup = await acquireStartupLock(config.databaseUrl, 'madoguchi backoffice start-up');
+  let isStartupLocked = true;
+  const endStartup = async (): Promise<void> => {
+    if (isStartupLocked) {
+      isStartupLocked = false;
+      await startup.release();
+    }
+  };
+  let dataSource: DataSource;
+  try {
+    dataSource = await openBackofficeDatabase(config.databaseUrl);
+  } catch (e) {
+    await endStartup();
+    throw e;
+  }
   try {
     const sealing = await sealStoredSecrets(dataSource, secrets);
     if (sealing.sealed > 0) {
@@ -124,6 +141,7 @@ export async function createBackofficeApp(
     if (platformAdmin) {
       logger.log(`${platformAdmin} is now the platform administrator (adds municipalities)`);
     }
+    await endStartup();
     if (!options.isWorkerManual) {
       app.get(PullWorker).start();
       app.get(RevocationRecheckScheduler).start();
@@ -132,6 +150,7 @@ export async function createBackofficeApp(
     }
     return app;
   } catch (e) {
+    await endStartup();
     if (dataSource.isInitialized) {
       await dataSource.destroy();
     }

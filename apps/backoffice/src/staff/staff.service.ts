@@ -14,17 +14,25 @@ export class StaffService {
     private readonly hasher: PasswordHasher,
   ) {}
 
-  /** Adds municipalities not yet known (from forms/<code>/municipality.yaml); existing rows are kept. */
+  /**
+   * Adds municipalities not yet known (from forms/<code>/municipality.yaml); existing rows are kept. Insert-if-absent:
+   * two processes starting at once do not trip over each other's row.
+   */
   async ensureMunicipalities(municipalities: readonly Municipality[]): Promise<void> {
     const repo = this.db.getRepository(MunicipalityEntity);
     for (const m of municipalities) {
       if (!(await repo.existsBy({ code: m.code }))) {
-        await repo.insert({
-          code: m.code,
-          nameJa: m.name.ja,
-          nameEn: m.name.en ?? null,
-          createdAt: new Date(),
-        });
+        await repo
+          .createQueryBuilder()
+          .insert()
+          .values({
+            code: m.code,
+            nameJa: m.name.ja,
+            nameEn: m.name.en ?? null,
+            createdAt: new Date(),
+          })
+          .orIgnore()
+          .execute();
       }
     }
   }
@@ -65,6 +73,14 @@ export class StaffService {
     /** 担当課 of a reviewer (the forms' `department.ja`); none by default */
     departments?: string[];
   }): Promise<StaffUserEntity> {
+    const user = await this.newUser(input);
+    await this.db.getRepository(StaffUserEntity).insert(user);
+    return user;
+  }
+
+  private async newUser(
+    input: Parameters<StaffService['createUser']>[0],
+  ): Promise<StaffUserEntity> {
     const now = new Date();
     const user: StaffUserEntity = {
       id: randomUUID(),
@@ -85,7 +101,6 @@ export class StaffService {
       totpEnabledAt: null,
       totpLastStep: null,
     };
-    await this.db.getRepository(StaffUserEntity).insert(user);
     return user;
   }
 
@@ -93,13 +108,18 @@ export class StaffService {
    * First start: when there is no staff account at all, creates the IT admin with a random one-time password
    * (changed at first login) and returns it so that it can be shown once. Later starts return undefined. This first
    * account is also the platform administrator, who adds further municipalities and their first 管理者.
+   *
+   * Several processes may start at once on a new database (they also take turns: acquireStartupLock): the account
+   * is inserted only if its login id is absent (one statement against the unique login_id), and only the process
+   * whose row it is returns the password, so exactly one account is made and exactly one password is shown.
    */
   async ensureFirstAdmin(municipalityCode: string): Promise<string | undefined> {
-    if ((await this.db.getRepository(StaffUserEntity).count()) > 0) {
+    const users = this.db.getRepository(StaffUserEntity);
+    if ((await users.count()) > 0) {
       return undefined;
     }
     const password = randomBytes(15).toString('base64url');
-    await this.createUser({
+    const admin = await this.newUser({
       loginId: FIRST_ADMIN_LOGIN,
       displayName: '情報政策課 管理者',
       password,
@@ -108,6 +128,8 @@ export class StaffService {
       mustChangePassword: true,
       isPlatformAdmin: true,
     });
-    return password;
+    await users.createQueryBuilder().insert().values(admin).orIgnore().execute();
+    const stored = await users.findOneBy({ loginId: FIRST_ADMIN_LOGIN });
+    return stored?.id === admin.id ? password : undefined;
   }
 }
