@@ -62,6 +62,13 @@ describe('現況確認: the signing certificate’s revocation asked again from 
         municipalityCode: '990027',
         departments: ['テスト課'],
       },
+      { loginId: 'auditor', role: 'auditor', displayName: 'auditor 監査' },
+      {
+        loginId: 'neighbour-auditor',
+        role: 'auditor',
+        displayName: 'neighbour 監査',
+        municipalityCode: '990027',
+      },
     ]);
     reviewer = await loggedIn(backofficeUrl, 'reviewer', PASSWORD);
     reviewerId = (
@@ -228,12 +235,27 @@ describe('現況確認: the signing certificate’s revocation asked again from 
     expect(run.stdout).toContain('新たに失効 0件');
     const [nightly] = await checksOf(open.application.id);
     expect(nightly).toMatchObject({ result: 'good', run: 'scheduled', checkedBy: null });
-    // the run's summary in the audit log: one entry, with its counts
+    // the run's summary in the audit log: one entry (only this municipality had applications), with its counts
     await expect(auditedRuns()).resolves.toBe(runsBefore + 1);
     const entry = await db.getRepository(AuditLogEntity).findOneOrFail({
       where: { action: 'revocation.recheck_run' },
       order: { seq: 'DESC' },
     });
+    expect(entry.municipalityCode).toBe(open.application.municipalityCode);
+    expect(entry.targetId).toEqual(expect.any(String));
+    // the municipality's 監査者 sees it in /audit; another municipality's 監査者 does not
+    const runsSeenBy = async (loginId: string) => {
+      const agent = await loggedIn(backofficeUrl, loginId, PASSWORD);
+      const res = await agent.agent.get('/audit?action=revocation.recheck_run');
+      expect(res.status).toBe(200);
+      return unescape(res.text);
+    };
+    const ours = await runsSeenBy('auditor');
+    expect(ours).toContain(`<tr data-seq="${entry.seq}">`);
+    expect(ours).toContain(`revocation_recheck: ${entry.targetId}`);
+    const theirs = await runsSeenBy('neighbour-auditor');
+    expect(theirs).not.toContain(`<tr data-seq="${entry.seq}">`);
+    expect(theirs).not.toContain(entry.targetId);
     expect(JSON.parse(entry.detail)).toMatchObject({
       trigger: 'cli',
       newlyRevoked: 0,

@@ -17,6 +17,8 @@ import { RecordsService } from '../records/records.service';
 import { RevocationCheckService } from './revocation-check.service';
 import { AuditLog } from '../audit/audit-log';
 import { AuditLogEntity } from '../database/entities/audit-log.entity';
+import { AuditViewService } from '../audit/audit-view.service';
+import { MunicipalityEntity } from '../database/entities/municipality.entity';
 
 /** Answers by the certificate's bytes: a revoked list, a list that makes the source throw, good otherwise. */
 class FakeRevocationSource implements RevocationSource {
@@ -101,6 +103,7 @@ describe('現況確認 (database)', () => {
   async function insert(
     status: ApplicationEntity['status'],
     identity: { isSigned: boolean; cert?: string },
+    municipalityCode = '990019',
   ): Promise<string> {
     n += 1;
     const id = randomUUID();
@@ -109,7 +112,7 @@ describe('現況確認 (database)', () => {
       id,
       portalId: `p-${id}`,
       receiptNumber: `R-${n}-${id.slice(0, 8)}`,
-      municipalityCode: '990019',
+      municipalityCode,
       formId: 'test-cardface',
       formVersion: 1,
       formSha256: '0'.repeat(64),
@@ -200,7 +203,7 @@ describe('現況確認 (database)', () => {
     await expect(db.getRepository(RevocationCheckEntity).count()).resolves.toBe(5);
   });
 
-  it('every run appends one audit entry: how many checked, newly revoked (by receipt number), errors; the chain stays intact', async () => {
+  it('every run appends one audit entry per municipality checked: how many checked, newly revoked (by receipt number), errors; each 監査者 sees only their own; the chain stays intact', async () => {
     const audited = new RevocationCheckService(db, source, undefined, new AuditLog());
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -208,6 +211,22 @@ describe('現況確認 (database)', () => {
     }
     source.revoked.add('a1');
     source.failing.add('a2');
+    // another municipality's applications in the same run: one revoked, one good
+    await db.getRepository(MunicipalityEntity).insert({
+      code: '990027',
+      nameJa: 'となり町（テスト）',
+      nameEn: null,
+      createdAt: new Date(),
+    });
+    const neighbours = [
+      await insert('received', { isSigned: true, cert: 'b0' }, '990027'),
+      await insert('received', { isSigned: true, cert: 'b1' }, '990027'),
+    ];
+    source.revoked.add('b1');
+    const view = new AuditViewService(db, new AuditLog());
+    /** What a 監査者 of the municipality sees in /audit, filtered to the runs. */
+    const seenBy = async (code: string) =>
+      (await view.page(code, { action: 'revocation.recheck_run' })).entries;
     const receiptOf = async (id: string) =>
       (await db.getRepository(ApplicationEntity).findOneByOrFail({ id })).receiptNumber;
     const runs = () =>
@@ -218,8 +237,19 @@ describe('現況確認 (database)', () => {
 
     await audited.checkAllOpen();
     let entries = await runs();
-    expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ actorId: null, targetType: 'revocation_recheck' });
+    expect(entries).toHaveLength(2);
+    expect(entries.map((e) => e.municipalityCode)).toEqual(['990019', '990027']);
+    for (const entry of entries) {
+      expect(entry).toMatchObject({
+        actorId: null,
+        targetType: 'revocation_recheck',
+        targetId: entries[0].targetId,
+      });
+    }
+    const ours = await seenBy('990019');
+    expect(ours.map((e) => e.seq)).toEqual([entries[0].seq]);
+    const theirs = await seenBy('990027');
+    expect(theirs.map((e) => e.seq)).toEqual([entries[1].seq]);
     const first = JSON.parse(entries[0].detail) as Record<string, unknown>;
     expect(first).toMatchObject({
       trigger: 'nightly',
@@ -235,13 +265,44 @@ describe('現況確認 (database)', () => {
     });
     expect((first.errorSamples as string[])[0]).toContain(await receiptOf(ids[2]));
     expect((first.errorSamples as string[])[0]).toContain('certificate does not parse');
+    expect(first.errorSamples).toHaveLength(1);
+    // nothing of the other municipality in ours, nothing of ours in theirs
+    expect(entries[0].detail).not.toContain(await receiptOf(neighbours[1]));
+    expect(entries[0].detail).not.toContain('990027');
+    const second = JSON.parse(entries[1].detail) as Record<string, unknown>;
+    expect(second).toEqual(
+      expect.objectContaining({
+        trigger: 'nightly',
+        checked: 2,
+        good: 1,
+        revoked: 1,
+        unknown: 0,
+        newlyRevoked: 1,
+        newlyRevokedReceipts: [await receiptOf(neighbours[1])],
+        errors: 0,
+        errorSamples: [],
+        byMunicipality: { '990027': { checked: 2, newlyRevoked: 1, unknown: 0 } },
+      }),
+    );
+    expect(entries[1].detail).not.toContain('990019');
+    for (const id of ids) {
+      expect(entries[1].detail).not.toContain(await receiptOf(id));
+    }
 
     // asked again at once (nothing fresh is skipped): the revoked one is revoked, but not newly; a new one is
     source.revoked.add('a3');
     await audited.checkAllOpen({ freshForMs: 0, trigger: 'cli' });
     entries = await runs();
-    expect(entries).toHaveLength(2);
-    expect(JSON.parse(entries[1].detail)).toMatchObject({
+    expect(entries).toHaveLength(4);
+    expect(entries[2].municipalityCode).toBe('990019');
+    expect(JSON.parse(entries[3].detail)).toMatchObject({
+      trigger: 'cli',
+      checked: 2,
+      revoked: 1,
+      newlyRevoked: 0,
+      newlyRevokedReceipts: [],
+    });
+    expect(JSON.parse(entries[2].detail)).toMatchObject({
       trigger: 'cli',
       checked: 4,
       revoked: 2,
@@ -257,11 +318,15 @@ describe('現況確認 (database)', () => {
       .mockRejectedValue(new Error('database went away'));
     await expect(broken.checkAllOpen()).rejects.toThrow('database went away');
     entries = await runs();
-    expect(entries).toHaveLength(3);
-    expect(JSON.parse(entries[2].detail)).toMatchObject({
+    expect(entries).toHaveLength(5);
+    // it counted nothing, so it belongs to no municipality: a platform-level entry, in nobody's /audit
+    expect(entries[4].municipalityCode).toBeNull();
+    expect(JSON.parse(entries[4].detail)).toMatchObject({
       failed: 'database went away',
       checked: 0,
     });
+    expect((await seenBy('990019')).map((e) => e.seq)).toEqual([entries[2].seq, entries[0].seq]);
+    expect((await seenBy('990027')).map((e) => e.seq)).toEqual([entries[3].seq, entries[1].seq]);
     await expect(new AuditLog().verify(db)).resolves.toMatchObject({ isIntact: true });
   });
 

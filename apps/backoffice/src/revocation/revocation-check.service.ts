@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { RevocationResult, RevocationSource } from '@madoguchi/pki';
 import { In, MoreThan, Not, type DataSource, type EntityManager } from 'typeorm';
@@ -32,7 +33,7 @@ export interface RecheckSummary {
   newlyRevoked: number;
 }
 
-/** How many error texts the run's audit entry keeps (the rows keep every one). */
+/** How many error texts a run's audit entry keeps (the rows keep every one). */
 const AUDITED_ERRORS = 10;
 
 type Outcome = Pick<
@@ -40,13 +41,23 @@ type Outcome = Pick<
   'result' | 'source' | 'revokedAt' | 'revocationReason' | 'error' | 'evidence'
 >;
 
-/** What a nightly run notes beside its counts, for its audit entry. */
-interface RunNotes {
+/** One municipality's share of a nightly run: its audit entry says this, and nothing of another municipality. */
+interface MunicipalityTally {
+  checked: number;
+  good: number;
+  revoked: number;
+  unknown: number;
+  skipped: number;
+  newlyRevoked: number;
   /** receipt numbers */
-  newlyRevoked: string[];
+  newlyRevokedReceipts: string[];
   /** `<receipt number>: <why>` of each check without an answer */
   errors: string[];
-  byMunicipality: Record<string, { checked: number; newlyRevoked: number; unknown: number }>;
+}
+
+/** What a nightly run notes beside its counts, for its audit entries: by municipality code. */
+interface RunNotes {
+  byMunicipality: Record<string, MunicipalityTally>;
 }
 
 const base64 = (items: Buffer[]) => items.map((b) => b.toString('base64'));
@@ -176,35 +187,89 @@ export class RevocationCheckService {
       isStoppedEarly: false,
       newlyRevoked: 0,
     };
-    const run: RunNotes = { newlyRevoked: [], errors: [], byMunicipality: {} };
+    const run: RunNotes = { byMunicipality: {} };
     let failure: Error | undefined;
     try {
       await this.runAll(summary, run, options);
     } catch (e) {
       failure = e instanceof Error ? e : new Error(String(e));
     }
-    // one entry per run, whatever happened (issue 5 §7): what was checked, what is newly revoked, what failed
-    await this.audit?.append(this.db.manager, {
-      actor: null,
-      municipalityCode: null,
-      action: AuditAction.RevocationRecheckRun,
-      targetType: 'revocation_recheck',
-      detail: {
-        trigger: options.trigger ?? 'nightly',
-        startedAt: startedAt.toISOString(),
-        finishedAt: this.now().toISOString(),
-        ...summary,
-        newlyRevokedReceipts: run.newlyRevoked,
-        errors: run.errors.length,
-        errorSamples: run.errors.slice(0, AUDITED_ERRORS),
-        byMunicipality: run.byMunicipality,
-        ...(failure === undefined ? {} : { failed: failure.message }),
-      },
+    await this.appendRunEntries(run, summary, {
+      trigger: options.trigger ?? 'nightly',
+      startedAt: startedAt.toISOString(),
+      finishedAt: this.now().toISOString(),
+      failure,
     });
     if (failure !== undefined) {
       throw failure;
     }
     return summary;
+  }
+
+  /**
+   * A run's audit entries (issue 5 §7): one per municipality that had applications checked, with that
+   * municipality's code and only its own counts and receipt numbers, so its 監査者 sees it in /audit and no other
+   * municipality's. All entries of one run share `runId`. A run that failed before it counted anything leaves one
+   * platform-level entry (no municipality) saying why.
+   */
+  private async appendRunEntries(
+    run: RunNotes,
+    summary: RecheckSummary,
+    meta: { trigger: string; startedAt: string; finishedAt: string; failure?: Error },
+  ): Promise<void> {
+    if (!this.audit) {
+      return;
+    }
+    const runId = randomUUID();
+    const common = {
+      runId,
+      trigger: meta.trigger,
+      startedAt: meta.startedAt,
+      finishedAt: meta.finishedAt,
+      isStoppedEarly: summary.isStoppedEarly,
+      ...(meta.failure === undefined ? {} : { failed: meta.failure.message }),
+    };
+    const checked = Object.entries(run.byMunicipality)
+      .filter(([, tally]) => tally.checked > 0)
+      .sort(([a], [b]) => a.localeCompare(b));
+    for (const [code, tally] of checked) {
+      await this.audit.append(this.db.manager, {
+        actor: null,
+        municipalityCode: code,
+        action: AuditAction.RevocationRecheckRun,
+        targetType: 'revocation_recheck',
+        targetId: runId,
+        detail: {
+          ...common,
+          checked: tally.checked,
+          good: tally.good,
+          revoked: tally.revoked,
+          unknown: tally.unknown,
+          skipped: tally.skipped,
+          newlyRevoked: tally.newlyRevoked,
+          newlyRevokedReceipts: tally.newlyRevokedReceipts,
+          errors: tally.errors.length,
+          errorSamples: tally.errors.slice(0, AUDITED_ERRORS),
+          byMunicipality: {
+            [code]: {
+              checked: tally.checked,
+              newlyRevoked: tally.newlyRevoked,
+              unknown: tally.unknown,
+            },
+          },
+        },
+      });
+    }
+    if (meta.failure !== undefined && checked.length === 0) {
+      await this.audit.append(this.db.manager, {
+        actor: null,
+        municipalityCode: null,
+        action: AuditAction.RevocationRecheckRun,
+        targetType: 'revocation_recheck',
+        targetId: runId,
+        detail: { ...common, ...summary, errors: 0 },
+      });
+    }
   }
 
   private async runAll(
@@ -233,8 +298,20 @@ export class RevocationCheckService {
         freshSince,
       );
       for (const identity of checkable) {
+        const code = identity.application?.municipalityCode ?? '';
+        const tally = (run.byMunicipality[code] ??= {
+          checked: 0,
+          good: 0,
+          revoked: 0,
+          unknown: 0,
+          skipped: 0,
+          newlyRevoked: 0,
+          newlyRevokedReceipts: [],
+          errors: [],
+        });
         if (fresh.has(identity.applicationId)) {
           summary.skipped += 1;
+          tally.skipped += 1;
           continue;
         }
         const wasRevoked = await this.db
@@ -243,19 +320,16 @@ export class RevocationCheckService {
         const row = await this.check(identity, identity.applicationId, 'scheduled', null);
         summary.checked += 1;
         summary[row.result] += 1;
-        const code = identity.application?.municipalityCode ?? '';
-        const tally = (run.byMunicipality[code] ??= { checked: 0, newlyRevoked: 0, unknown: 0 });
         tally.checked += 1;
+        tally[row.result] += 1;
+        const receipt = identity.application?.receiptNumber ?? identity.applicationId;
         if (row.result === 'revoked' && !wasRevoked) {
           summary.newlyRevoked += 1;
           tally.newlyRevoked += 1;
-          run.newlyRevoked.push(identity.application?.receiptNumber ?? identity.applicationId);
+          tally.newlyRevokedReceipts.push(receipt);
         }
         if (row.result === 'unknown') {
-          tally.unknown += 1;
-          run.errors.push(
-            `${identity.application?.receiptNumber ?? identity.applicationId}: ${row.error ?? 'unknown'}`,
-          );
+          tally.errors.push(`${receipt}: ${row.error ?? 'unknown'}`);
         }
         unknownInARow = row.result === 'unknown' ? unknownInARow + 1 : 0;
         if (unknownInARow >= maxUnknown) {
