@@ -58,7 +58,9 @@ const transform = {
   ],
 };
 const transformIgnorePatterns = [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`];
-const common = { moduleNameMapper, transform, transformIgnorePatterns, testEnvironment: 'node' };
+// node, plus: the PostgreSQL databases a test file created (TEST_POSTGRES_URL) are dropped when the file ends
+const testEnvironment = '<rootDir>/test/support/test-database-environment.ts';
+const common = { moduleNameMapper, transform, transformIgnorePatterns, testEnvironment };
 
 module.exports = {
   testTimeout: 60000,

@@ -2,7 +2,6 @@ import { dataSourceOptions } from '@madoguchi/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { StaffContext } from '../auth/staff-context';
 import { openBackofficeDatabase } from '../database/backoffice.database';
@@ -10,6 +9,7 @@ import { BACKOFFICE_ENTITIES, BACKOFFICE_MIGRATIONS } from '../database/backoffi
 import { AuditAction } from './audit-action';
 import { GENESIS_HASH } from './audit-chain';
 import { AuditLog } from './audit-log';
+import { createPostgresTestDatabase } from '../../../../test/support/test-database';
 
 const staff: StaffContext = {
   id: '6d1c5a36-9a53-4a36-8f0e-0c8a1f0d2a11',
@@ -31,14 +31,7 @@ async function engines(dir: string): Promise<Array<[string, string]>> {
   const urls: Array<[string, string]> = [['sqlite', `sqlite:${join(dir, 'audit.sqlite')}`]];
   const pg = process.env.TEST_POSTGRES_URL;
   if (pg) {
-    const name = `bo_audit_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-    const admin = new Client({ connectionString: pg });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    const url = new URL(pg);
-    url.pathname = `/${name}`;
-    urls.push(['postgres', url.toString()]);
+    urls.push(['postgres', await createPostgresTestDatabase('bo_audit', pg)]);
   }
   return urls;
 }

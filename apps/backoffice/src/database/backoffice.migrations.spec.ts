@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { BACKOFFICE_ENTITIES, BACKOFFICE_MIGRATIONS } from './backoffice.entities';
 import { ApplicationEntity } from './entities/application.entity';
+import { createPostgresTestDatabase } from '../../../../test/support/test-database';
 
 const TABLES = [
   'application',
@@ -35,14 +35,7 @@ async function freshUrls(dir: string): Promise<Array<[string, string]>> {
   const urls: Array<[string, string]> = [['sqlite', `sqlite:${join(dir, 'bo.sqlite')}`]];
   const pg = process.env.TEST_POSTGRES_URL;
   if (pg) {
-    const name = `bo_migrations_${process.pid}_${Date.now()}`;
-    const admin = new Client({ connectionString: pg });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    const url = new URL(pg);
-    url.pathname = `/${name}`;
-    urls.push(['postgres', url.toString()]);
+    urls.push(['postgres', await createPostgresTestDatabase('bo_migrations', pg)]);
   }
   return urls;
 }
