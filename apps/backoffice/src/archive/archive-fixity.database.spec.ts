@@ -9,7 +9,11 @@ import { ArchiveOutboxService } from './archive-outbox.service';
 import { ArchiveWorker } from './archive.worker';
 import type { PackageFormat } from './bagit/bag-writers';
 import { archiveRecord } from './testing/archive-record.factory';
-import { archiveTestDatabase, insertConnector } from './testing/archive-test-database';
+import {
+  archiveTestDatabase,
+  enqueueArchiveRecord,
+  insertConnector,
+} from './testing/archive-test-database';
 import { MemoryRecordSource } from './testing/memory-record-source';
 
 describe('archive fixity (database, real folder)', () => {
@@ -34,14 +38,7 @@ describe('archive fixity (database, real folder)', () => {
     const records = new MemoryRecordSource();
     const accepted = [records.add(archiveRecord()), records.add(archiveRecord())];
     for (const r of accepted) {
-      await db.transaction((em) =>
-        outbox.enqueue(em, {
-          id: r.record.id,
-          municipalityCode: '990019',
-          formId: r.record.formId,
-          receiptNumber: r.record.receiptNumber,
-        }),
-      );
+      await enqueueArchiveRecord(db, outbox, r);
     }
     await new ArchiveWorker(db, outbox, records, {
       intervalMs: 1000,
@@ -108,14 +105,7 @@ describe('archive fixity (database, real folder)', () => {
       name: 'down',
     });
     const record = archiveRecord();
-    await db.transaction((em) =>
-      new ArchiveOutboxService(db).enqueue(em, {
-        id: record.record.id,
-        municipalityCode: '990019',
-        formId: record.record.formId,
-        receiptNumber: record.record.receiptNumber,
-      }),
-    );
+    await enqueueArchiveRecord(db, new ArchiveOutboxService(db), record);
     await db.getRepository(ArchiveDeliveryEntity).update(
       { connectorId: connector.id },
       {

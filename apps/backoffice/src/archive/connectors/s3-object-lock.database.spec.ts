@@ -22,6 +22,7 @@ import { ArchiveWorker } from '../archive.worker';
 import { archiveRecord } from '../testing/archive-record.factory';
 import {
   archiveTestDatabase,
+  enqueueArchiveRecord,
   insertConnector,
   TEST_WORKER_OPTIONS as OPTIONS,
 } from '../testing/archive-test-database';
@@ -82,18 +83,7 @@ describe('S3 connector against Ceph RGW (object lock, checksums verified by the 
     const { secretAccessKey, ...shown } = { ...settings, ...overrides };
     return insertConnector(db, { kind: 's3', settings: shown, secret: secretAccessKey, format });
   };
-  const accept = async () => {
-    const record = records.add(archiveRecord());
-    await db.transaction((em) =>
-      outbox.enqueue(em, {
-        id: record.record.id,
-        municipalityCode: '990019',
-        formId: record.record.formId,
-        receiptNumber: record.record.receiptNumber,
-      }),
-    );
-    return record;
-  };
+  const accept = () => enqueueArchiveRecord(db, outbox, records.add(archiveRecord()));
   const rows = () => db.getRepository(ArchiveDeliveryEntity).find();
   const objects = async (prefix: string) =>
     (await rgw.versions(LOCKED, prefix)).map((v) =>

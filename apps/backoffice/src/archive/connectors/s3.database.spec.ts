@@ -23,6 +23,7 @@ import { buildBag } from '../bagit/bag';
 import { archiveRecord } from '../testing/archive-record.factory';
 import {
   archiveTestDatabase,
+  enqueueArchiveRecord,
   insertConnector,
   TEST_WORKER_OPTIONS as OPTIONS,
 } from '../testing/archive-test-database';
@@ -83,18 +84,7 @@ describe('S3 connector against s3rver', () => {
       maxAttempts,
     });
   };
-  const accept = async () => {
-    const record = records.add(archiveRecord());
-    await db.transaction((em) =>
-      outbox.enqueue(em, {
-        id: record.record.id,
-        municipalityCode: '990019',
-        formId: record.record.formId,
-        receiptNumber: record.record.receiptNumber,
-      }),
-    );
-    return record;
-  };
+  const accept = () => enqueueArchiveRecord(db, outbox, records.add(archiveRecord()));
   const keysUnderPrefix = async () =>
     (await s3.keys()).filter((k) => k.startsWith(settings.prefix));
   const download = async (key: string) => {

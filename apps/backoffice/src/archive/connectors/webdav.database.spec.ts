@@ -27,6 +27,7 @@ import { buildBag } from '../bagit/bag';
 import { archiveRecord } from '../testing/archive-record.factory';
 import {
   archiveTestDatabase,
+  enqueueArchiveRecord,
   insertConnector,
   TEST_WORKER_OPTIONS as OPTIONS,
 } from '../testing/archive-test-database';
@@ -74,18 +75,7 @@ describe('WebDAV connector against Apache httpd + mod_dav', () => {
       format,
       maxAttempts,
     });
-  const accept = async () => {
-    const record = records.add(archiveRecord());
-    await db.transaction((em) =>
-      outbox.enqueue(em, {
-        id: record.record.id,
-        municipalityCode: '990019',
-        formId: record.record.formId,
-        receiptNumber: record.record.receiptNumber,
-      }),
-    );
-    return record;
-  };
+  const accept = () => enqueueArchiveRecord(db, outbox, records.add(archiveRecord()));
   const rows = () => db.getRepository(ArchiveDeliveryEntity).find();
 
   it('delivers a directory bag (MKCOL, PUT, read back, MOVE): valid on the server, one package, no temporary left', async () => {

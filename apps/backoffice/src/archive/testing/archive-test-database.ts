@@ -4,7 +4,9 @@ import { testDatabaseUrl } from '../../../../../test/support/test-database';
 import { openBackofficeDatabase } from '../../database/backoffice.database';
 import { ArchiveConnectorEntity } from '../../database/entities/archive-connector.entity';
 import { MunicipalityEntity } from '../../database/entities/municipality.entity';
+import type { ArchiveOutboxService } from '../archive-outbox.service';
 import type { ArchiveWorkerOptions } from '../archive.worker';
+import type { ArchiveRecord } from '../bagit/bag';
 import type { ConnectorKind } from '../connectors/connector-settings';
 
 /** An archive worker's options for tests: a batch of ten and retries due at once (1–2 ms backoff). */
@@ -52,4 +54,24 @@ export async function insertConnector(
   };
   await db.getRepository(ArchiveConnectorEntity).insert(connector);
   return connector;
+}
+
+/**
+ * `record` accepted as the back office accepts one (municipality 990019): its outbox rows written in one transaction,
+ * one per enabled connector that takes its form. Returns `record`.
+ */
+export async function enqueueArchiveRecord(
+  db: DataSource,
+  outbox: ArchiveOutboxService,
+  record: ArchiveRecord,
+): Promise<ArchiveRecord> {
+  await db.transaction((em) =>
+    outbox.enqueue(em, {
+      id: record.record.id,
+      municipalityCode: '990019',
+      formId: record.record.formId,
+      receiptNumber: record.record.receiptNumber,
+    }),
+  );
+  return record;
 }
