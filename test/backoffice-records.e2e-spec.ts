@@ -740,7 +740,10 @@ describe('records of accepted applications (issue 5 §8)', () => {
     for (const k of pending.blobKeys) {
       expect(existsSync(join(blobsDir, k))).toBe(false);
     }
-    await expect(backoffice.get(RecordDisposalService).finishPending()).resolves.toBe(0);
+    await expect(backoffice.get(RecordDisposalService).finishPending()).resolves.toEqual({
+      disposals: 0,
+      files: 0,
+    });
 
     // nothing of either resident is left in any row or file
     expect(permitKeys.filter((k) => existsSync(join(blobsDir, k)))).toEqual([]);

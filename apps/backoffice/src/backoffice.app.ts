@@ -1,7 +1,7 @@
 import { acquireStartupLock } from '@madoguchi/common';
 import { configureWebApp } from '@madoguchi/web';
 import { formatJapaneseDate, parseIsoDate } from '@madoguchi/forms';
-import { Logger } from '@nestjs/common';
+import { Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { FormCatalog } from './forms/form-catalog';
 import { backfillSearchColumns } from './search/search-backfill';
 import { StaffService } from './staff/staff.service';
 import { sealStoredSecrets, secretBoxOf } from './database/stored-secrets';
+import { RecordDisposalService } from './records/record-disposal.service';
 import { PullWorker } from './transfer/pull.worker';
 import { RevocationRecheckScheduler } from './revocation/revocation-recheck.scheduler';
 import { ArchiveWorker } from './archive/archive.worker';
@@ -38,7 +39,8 @@ export interface BackofficeAppOptions {
   isWorkerManual?: boolean;
   /** tests only: a cheaper scrypt cost */
   scryptCost?: ScryptCost;
-  logger?: false;
+  /** false: silent (tests); a LoggerService: every message to it (a test reads what start-up logged) */
+  logger?: false | LoggerService;
 }
 
 /** apps/backoffice/views and public, from the source tree or from dist/apps/backoffice/src. */
@@ -140,6 +142,20 @@ export async function createBackofficeApp(
     const platformAdmin = await staff.ensurePlatformAdmin();
     if (platformAdmin) {
       logger.log(`${platformAdmin} is now the platform administrator (adds municipalities)`);
+    }
+    // disposals whose file deletion was interrupted (the process died after the commit): finished now, not only by
+    // npm run backoffice:disposal. Counts only: never a key or what the files held.
+    try {
+      const finished = await app.get(RecordDisposalService).finishPending();
+      if (finished.disposals > 0) {
+        logger.log(
+          `interrupted record disposals finished: ${finished.files} files removed (${finished.disposals} disposals)`,
+        );
+      }
+    } catch (e) {
+      logger.warn(
+        `interrupted record disposals not finished (npm run backoffice:disposal finishes them): ${(e as Error).message}`,
+      );
     }
     await endStartup();
     if (!options.isWorkerManual) {

@@ -59,8 +59,10 @@ async function main(): Promise<void> {
           '管理者が職員用画面の「記録の廃棄」（/records/disposal）で確認し、承認してください。\n',
         );
       }
-      if (finished > 0) {
-        process.stdout.write(`中断していた廃棄のファイル削除を完了しました: ${finished}件\n`);
+      if (finished.disposals > 0) {
+        process.stdout.write(
+          `中断していた廃棄のファイル削除を完了しました: ${finished.disposals}件\n`,
+        );
       }
     }
     if (due.length > 0) {

@@ -216,15 +216,20 @@ export class RecordDisposalService {
     }
   }
 
-  /** Deletes the files of disposals whose file deletion was interrupted; returns how many it finished. */
-  async finishPending(): Promise<number> {
+  /**
+   * Deletes the files of disposals whose file deletion was interrupted (the disposal job, and the back office at
+   * start-up); returns how many disposals it finished and how many files it removed. Idempotent.
+   */
+  async finishPending(): Promise<{ disposals: number; files: number }> {
     const pending = await this.db
       .getRepository(RecordDisposalEntity)
       .findBy({ filesDeletedAt: IsNull() });
+    let files = 0;
     for (const t of pending) {
       await this.deleteFiles(t);
+      files += t.blobKeys.length;
     }
-    return pending.length;
+    return { disposals: pending.length, files };
   }
 
   /** Idempotent: deleting a key already gone is no error, so an interrupted run is simply done again. */
