@@ -262,6 +262,27 @@ describe('archive connectors in the back office (admin page, dead letters, recon
       ),
     ).toBe(true);
     expect(csv.text).toMatch(/共有フォルダー,folder,2,0,2,0,2/);
+    // the form's blank dates are no bounds; a day that does not exist is a clear 400, as in the audit view
+    await admin.agent.get('/admin/archive/reconciliation.csv?from=&to=').expect(200);
+    // `to` is inclusive: the days the two records were accepted (Japan time) count them, the day before does not
+    const jstDay = (d: Date) => new Date(d.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+    const days = entries.map((e) => jstDay(e.acceptedAt)).sort();
+    const bounded = await admin.agent
+      .get(`/admin/archive/reconciliation.csv?from=${days[0]}&to=${days[1]}`)
+      .expect(200);
+    expect(bounded.text).toMatch(/共有フォルダー,folder,2,0,2,0,2/);
+    const dayBefore = jstDay(new Date(Date.parse(`${days[0]}T00:00:00+09:00`) - 3600_000));
+    const before = await admin.agent
+      .get(`/admin/archive/reconciliation.csv?from=${dayBefore}&to=${dayBefore}`)
+      .expect(200);
+    expect(before.text).not.toContain('共有フォルダー');
+    for (const query of ['from=2026-02-31', 'to=2026-02-31', 'from=2026-04-02&to=2026-04-01']) {
+      const bad = await admin.agent.get(`/admin/archive/reconciliation.csv?${query}`);
+      expect({ query, status: bad.status }).toEqual({ query, status: 400 });
+    }
+    expect(
+      (await admin.agent.get('/admin/archive/reconciliation.csv?from=2026-02-31')).text,
+    ).toContain('実在する日付');
   });
 
   it('固定性チェック on the page: a package changed in the folder is listed with what differs', async () => {

@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { DataSource } from 'typeorm';
 import { ArchiveConnectorEntity } from '../database/entities/archive-connector.entity';
 import { ArchiveDeliveryEntity } from '../database/entities/archive-delivery.entity';
+import { japanTime, neutraliseCell } from '../search/csv-export';
 
 export interface ReconciliationRow {
   /** the day the records were accepted (Japan time), YYYY-MM-DD */
@@ -13,8 +14,6 @@ export interface ReconciliationRow {
   pending: number;
   dead: number;
 }
-
-const jstDate = (d: Date) => new Date(d.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
 
 /**
  * Reconciliation (issue 6 §2): per day (Japan time) and connector, the records accepted for delivery and how many
@@ -42,7 +41,7 @@ export async function reconciliation(
   const table = new Map<string, ReconciliationRow>();
   for (const row of rows) {
     const connector = connectors.get(row.connectorId);
-    const date = jstDate(row.acceptedAt);
+    const date = japanTime(row.acceptedAt).slice(0, 10);
     const key = `${date}\u0000${row.connectorId}`;
     const entry = table.get(key) ?? {
       date,
@@ -62,11 +61,6 @@ export async function reconciliation(
   );
 }
 
-/** A cell Excel would read as a formula (=, +, -, @, tab, CR) is neutralised with a leading apostrophe. */
-function cell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
 /** The report as CSV for Excel: UTF-8 with BOM, Japanese headers. */
 export function reconciliationCsv(rows: ReconciliationRow[]): string {
   return (
@@ -74,7 +68,7 @@ export function reconciliationCsv(rows: ReconciliationRow[]): string {
     stringify(
       rows.map((r) => [
         r.date,
-        cell(r.connector),
+        neutraliseCell(r.connector),
         r.kind,
         r.accepted,
         r.delivered,

@@ -18,6 +18,12 @@ import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import type { StaffContext } from '../auth/staff-context';
 import type { StaffRole } from '../database/entities/staff-user.entity';
+import {
+  parseDay,
+  SearchError,
+  SearchErrorCode,
+  startOfJapaneseDay,
+} from '../search/search-filter';
 import { StaffService } from '../staff/staff.service';
 import { Roles } from '../web/roles';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
@@ -36,11 +42,16 @@ function allow(staff: StaffContext, ...roles: StaffRole[]): void {
   }
 }
 
-/** A day `YYYY-MM-DD` in Japan time as the instant it starts. */
-function jstDay(value: string | undefined, fallback: Date): Date {
-  return value && /^\d{4}-\d{2}-\d{2}$/.test(value)
-    ? new Date(`${value}T00:00:00+09:00`)
-    : fallback;
+/** The report's `from`/`to` as a real day YYYY-MM-DD; empty (the form's blank date) is no bound. */
+function reportDay(key: 'from' | 'to', raw: unknown): string | undefined {
+  const value = typeof raw === 'string' ? raw.normalize('NFKC').trim() : raw;
+  if (value === undefined || value === '') {
+    return undefined;
+  }
+  if (typeof value !== 'string' || !parseDay(value)) {
+    throw new SearchError(SearchErrorCode.BadDate, `${key} is not a day`);
+  }
+  return value;
 }
 
 /**
@@ -159,19 +170,19 @@ export class ArchiveController {
   async reconciliationReport(
     @CurrentStaff() staff: StaffContext,
     @Res() reply: FastifyReply,
-    @Query('from') from?: string,
-    @Query('to') to?: string,
+    @Query('from') rawFrom?: unknown,
+    @Query('to') rawTo?: unknown,
   ): Promise<void> {
     allow(staff, 'admin');
-    const end = jstDay(to, new Date(Date.now() + 24 * 3600_000));
-    const start = jstDay(from, new Date(end.getTime() - 31 * 24 * 3600_000));
-    // `to` is inclusive: up to the end of that day
-    const rows = await reconciliation(
-      this.db,
-      staff.municipalityCode,
-      start,
-      to ? new Date(end.getTime() + 24 * 3600_000) : end,
-    );
+    const from = reportDay('from', rawFrom);
+    const to = reportDay('to', rawTo);
+    if (from && to && from > to) {
+      throw new SearchError(SearchErrorCode.DateOrder, 'from after to');
+    }
+    // `to` is inclusive: up to the start of the next day
+    const end = to ? startOfJapaneseDay(to, 1) : new Date(Date.now() + 24 * 3600_000);
+    const start = from ? startOfJapaneseDay(from) : new Date(end.getTime() - 31 * 24 * 3600_000);
+    const rows = await reconciliation(this.db, staff.municipalityCode, start, end);
     await reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header(
