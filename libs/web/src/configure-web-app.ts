@@ -118,7 +118,8 @@ export function pageLocalsOf(reply: FastifyReply): PageLocals {
 /**
  * Whether an unsafe request comes from a page of this app, by the headers browsers set and pages cannot forge
  * (OWASP's "verifying origin with standard headers"): `Sec-Fetch-Site` when the browser sends it, else `Origin`,
- * whose host must be the request's own (`requestHost`, which honours trustProxy) or one of `trustedOrigins`.
+ * whose host must be the request's own (`requestHost`, which honours trustProxy) or which must be one of
+ * `trustedOrigins` (origins: scheme, host and port, as `new URL(x).origin` gives them).
  * A request with neither header is refused: every browser sends Origin on a POST.
  */
 export function isSameOriginRequest(
@@ -142,7 +143,7 @@ export function isSameOriginRequest(
   }
   return (
     (parsed.protocol === 'https:' || parsed.protocol === 'http:') &&
-    (parsed.host === requestHost || trustedOrigins.some((o) => new URL(o).origin === parsed.origin))
+    (parsed.host === requestHost || trustedOrigins.includes(parsed.origin))
   );
 }
 
@@ -328,7 +329,8 @@ export async function configureWebApp(
   });
 
   const originChecked = options.originCheckedPaths ?? [];
-  const trustedOrigins = options.trustedOrigins ?? [];
+  // normalised once (a configured URL may carry a path or a default port): compared per request as origins
+  const trustedOrigins = (options.trustedOrigins ?? []).map((url) => new URL(url).origin);
   fastify.addHook('preHandler', (req: FastifyRequest, reply: FastifyReply, done) => {
     const path = req.url.split('?', 1)[0];
     if (!UNSAFE_METHODS.has(req.method) || exempt.some((p) => path.startsWith(p))) {

@@ -25,8 +25,8 @@ export function toFormStartView(
 /** @fastify/view's renderer (`reply.server.view`): the page with the layout, for an explicit context. */
 export type ViewRenderer = (view: string, data: object) => Promise<string>;
 
-type Slot = 'switchLangHref' | 'resumeHref';
-const SLOTS: readonly Slot[] = ['switchLangHref', 'resumeHref'];
+type Slot = 'resumeHref';
+const SLOTS: readonly Slot[] = ['resumeHref'];
 
 /**
  * The start page of a form, the page a resident lands on first (bench:portal measures it). It carries no CSRF
@@ -57,14 +57,10 @@ export class FormStartPage {
         // the context reply.view would build: the request's locals, then the page's view model
         view(FORM_START_VIEW, {
           lang: locals.lang,
-          switchLangHref: values.switchLangHref,
           ...toFormStartView(municipality, form, hasDraft ? values.resumeHref : undefined),
         }),
       ),
     );
-    return page.fill({
-      switchLangHref: locals.switchLangHref,
-      resumeHref: resumeHref ?? '',
-    });
+    return page.fill({ resumeHref: resumeHref ?? '' });
   }
 }
