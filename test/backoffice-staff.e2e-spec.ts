@@ -8,7 +8,7 @@ import { ArchiveConnectorsService } from '../apps/backoffice/src/archive/archive
 import { ApplicationIntakeService } from '../apps/backoffice/src/transfer/application-intake.service';
 import { sodaiGomiTransfer } from './factories/transfer-application.factory';
 import { allRoutes } from './support/backoffice-routes';
-import { StaffAgent } from './support/staff-agent';
+import { createStaff, StaffAgent } from './support/staff-agent';
 import { startBackoffice } from './support/zones';
 
 jest.setTimeout(120_000);
@@ -397,6 +397,32 @@ describe('back office: municipalities, staff accounts and TOTP over HTTP', () =>
       '/applications',
     );
     expect((await afterReset.agent.get('/applications')).headers.location).toBe('/account/totp');
+  });
+
+  it('sends a 監査者 with TOTP to the audit log after the code, as after a password-only login', async () => {
+    // TOTP is required in 千代田区 (the test above turned it on)
+    const password = '監査担当のための長いパスフレーズ';
+    await createStaff(app, password, [
+      { loginId: 'chiyoda.kansa', role: 'auditor', municipalityCode: CHIYODA },
+    ]);
+    const enrolling = new StaffAgent(baseUrl);
+    expect((await enrolling.login('chiyoda.kansa', password)).headers.location).toBe('/audit');
+    const secret = secretOf((await enrolling.agent.get('/account/totp')).text);
+    const enrolled = await enrolling.post('/account/totp', '/account/totp', {
+      code: oathtool(secret),
+    });
+    expect(enrolled.status).toBe(303);
+
+    const auditor = new StaffAgent(baseUrl);
+    expect((await auditor.login('chiyoda.kansa', password)).headers.location).toBe('/login/totp');
+    const passed = await auditor.post('/login/totp', '/login/totp', {
+      code: oathtool(secret, 30),
+    });
+    expect(passed.status).toBe(303);
+    expect(passed.headers.location).toBe('/audit');
+    await auditor.agent.get('/audit').expect(200);
+    // once logged in, the code page sends them home too
+    expect((await auditor.agent.get('/login/totp')).headers.location).toBe('/audit');
   });
 
   it('answers 404 on every application route to staff of another municipality, and changes nothing', async () => {

@@ -51,6 +51,8 @@ export class ArchiveFixityService {
       return result;
     }
     const byId = new Map(connectors.map((c) => [c.id, c]));
+    // one target per connector for the run (its secret opened and its client made once, not per delivery)
+    const targets = new Map<string, ArchiveTarget>();
     const due = await this.db.getRepository(ArchiveDeliveryEntity).find({
       where: {
         state: 'delivered',
@@ -62,7 +64,11 @@ export class ArchiveFixityService {
     });
     for (const delivery of due) {
       const connector = byId.get(delivery.connectorId)!;
-      const target = this.targetFor(connector);
+      let target = targets.get(connector.id);
+      if (!target) {
+        target = this.targetFor(connector);
+        targets.set(connector.id, target);
+      }
       if (!target.fixity || !delivery.location || !delivery.packageSha256) {
         continue;
       }

@@ -10,7 +10,7 @@ import {
   SESSION_COOKIE,
   SessionGuard,
 } from '../web/session.guard';
-import { ALL_ROLES, Roles } from '../web/roles';
+import { ALL_ROLES, homePathOf, Roles } from '../web/roles';
 import { AuthError, AuthErrorCode } from './auth.error';
 import { AuthService } from './auth.service';
 import type { StaffContext } from './staff-context';
@@ -38,7 +38,7 @@ export class TwoFactorController {
   @AllowPendingFactor()
   async codePage(@CurrentStaff() staff: StaffContext, @Res() reply: FastifyReply): Promise<void> {
     if (staff.pendingFactor === null) {
-      await reply.redirect('/applications', 303);
+      await reply.redirect(homePathOf(staff.role), 303);
       return;
     }
     await reply.view('login-totp', { loginId: staff.loginId });
@@ -52,12 +52,13 @@ export class TwoFactorController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     if (staff.pendingFactor === null) {
-      await reply.redirect('/applications', 303);
+      await reply.redirect(homePathOf(staff.role), 303);
       return;
     }
     try {
       await this.auth.verifyLoginCode(staff, codeOf(form));
-      await reply.redirect(staff.mustChangePassword ? '/password' : '/applications', 303);
+      // the role's home, as after a password-only login (an auditor may not open /applications)
+      await reply.redirect(staff.mustChangePassword ? '/password' : homePathOf(staff.role), 303);
     } catch (e) {
       if (!(e instanceof AuthError)) {
         throw e;

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { RevocationResult, RevocationSource } from '@madoguchi/pki';
-import { In, MoreThan, Not, type DataSource, type EntityManager } from 'typeorm';
+import {
+  In,
+  MoreThan,
+  Not,
+  type DataSource,
+  type EntityManager,
+  type FindOptionsWhere,
+} from 'typeorm';
 import { ApplicationError, ApplicationErrorCode } from '../applications/application.error';
 import type { ApplicationsService } from '../applications/applications.service';
 import { AuditAction } from '../audit/audit-action';
@@ -293,10 +300,12 @@ export class RevocationCheckService {
         take: PAGE,
       });
       const checkable = page.filter(hasChain);
-      const fresh = await this.freshlyChecked(
-        checkable.map((i) => i.applicationId),
-        freshSince,
-      );
+      const ids = checkable.map((i) => i.applicationId);
+      const fresh = await this.idsWithCheck(ids, {
+        checkedAt: MoreThan(freshSince),
+        result: In(['good', 'revoked']),
+      });
+      const revokedBefore = await this.idsWithCheck(ids, { result: 'revoked' });
       for (const identity of checkable) {
         const code = identity.application?.municipalityCode ?? '';
         const tally = (run.byMunicipality[code] ??= {
@@ -314,9 +323,7 @@ export class RevocationCheckService {
           tally.skipped += 1;
           continue;
         }
-        const wasRevoked = await this.db
-          .getRepository(RevocationCheckEntity)
-          .existsBy({ applicationId: identity.applicationId, result: 'revoked' });
+        const wasRevoked = revokedBefore.has(identity.applicationId);
         const row = await this.check(identity, identity.applicationId, 'scheduled', null);
         summary.checked += 1;
         summary[row.result] += 1;
@@ -345,17 +352,17 @@ export class RevocationCheckService {
   }
 
   /** Which of these applications already have a usable answer since `since`. */
-  private async freshlyChecked(ids: string[], since: Date): Promise<Set<string>> {
+  /** Which of `ids` have a check row matching `where` (one query per page of the run, not one per application). */
+  private async idsWithCheck(
+    ids: string[],
+    where: FindOptionsWhere<RevocationCheckEntity>,
+  ): Promise<Set<string>> {
     if (ids.length === 0) {
       return new Set();
     }
     const rows = await this.db.getRepository(RevocationCheckEntity).find({
       select: { applicationId: true },
-      where: {
-        applicationId: In(ids),
-        checkedAt: MoreThan(since),
-        result: In(['good', 'revoked']),
-      },
+      where: { ...where, applicationId: In(ids) },
     });
     return new Set(rows.map((r) => r.applicationId));
   }
