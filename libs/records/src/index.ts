@@ -1,6 +1,6 @@
 export { fiscalYearOf, isPastRetention, retentionEndDate } from './retention';
 export { packageManifest, packageSha256, type PackageFileHash } from './package-hash';
-export { safeFileNames } from './file-names';
+export { foldFileName, safeFileNames } from './file-names';
 export {
   renderRecordPdf,
   type RenditionInput,

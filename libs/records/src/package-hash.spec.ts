@@ -98,4 +98,14 @@ describe('safe file names inside a package', () => {
       '地図 (3).png',
     ]);
   });
+
+  it('numbers names that differ only in case or normalisation, which the archive would refuse as one', () => {
+    expect(safeFileNames(['Map.png', 'map.png', 'MAP.PNG', 'ガ.txt', 'ガ.txt'])).toEqual([
+      'Map.png',
+      'map (2).png',
+      'MAP (3).PNG',
+      'ガ.txt',
+      'ガ (2).txt',
+    ]);
+  });
 });

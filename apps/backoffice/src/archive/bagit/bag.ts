@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
+import { foldFileName } from '@madoguchi/records';
 import { ArchiveError, ArchiveErrorCode } from '../archive.error';
 import { bagInfoText, type BagInfoElement } from './bag-info';
 
@@ -177,7 +178,7 @@ export function buildBag(source: ArchiveRecord, baggingDate = new Date()): Bag {
   const payload: BagEntry[] = source.files.map((file) => {
     const path = `data/${safePayloadPath(file.name)}`;
     // RFC 8493 §3: two paths that differ only in case would collide on case-insensitive file systems
-    const folded = path.normalize('NFC').toLowerCase();
+    const folded = foldFileName(path);
     if (seen.has(folded)) {
       throw new ArchiveError(ArchiveErrorCode.UnsafeName, `two record files named ${file.name}`);
     }
