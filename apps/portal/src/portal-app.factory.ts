@@ -9,9 +9,6 @@ import { portalTrust } from './config/portal-trust';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { PortalExceptionFilter } from './pages/portal-exception.filter';
 
-/** POST /m/:code/forms/:formId/start (PagesController.begin) */
-export const FORM_START_ACTION = /^\/m\/[^/]+\/forms\/[^/]+\/start$/;
-
 export async function createPortalApp(config: PortalConfig): Promise<NestFastifyApplication> {
   const trust = portalTrust(config);
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -33,9 +30,7 @@ export async function createPortalApp(config: PortalConfig): Promise<NestFastify
     cookiePrefix: 'portal',
     // the transfer API authenticates by HMAC, the signer API by its session token: neither uses cookies
     csrfExemptPrefixes: ['/transfer/', '/api/'],
-    // a form's start button is checked by origin, so its start page carries no token and sets no cookie: the page
-    // most residents land on is the same bytes for everyone (bench:portal), and a cache in front may keep it
-    originCheckedPaths: [FORM_START_ACTION],
+    // for @OriginChecked() routes (a form's start button): the public URL behind a proxy
     trustedOrigins: [config.PORTAL_PUBLIC_URL],
     formatJapaneseDate,
   });

@@ -5,7 +5,12 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { BASE_CSS_PATH, configureWebApp, isSameOriginRequest } from './configure-web-app';
+import {
+  BASE_CSS_PATH,
+  configureWebApp,
+  isSameOriginRequest,
+  OriginChecked,
+} from './configure-web-app';
 
 @Controller()
 class PageController {
@@ -26,6 +31,7 @@ class PageController {
   }
 
   @Post('begin')
+  @OriginChecked()
   begin() {
     return { begun: true };
   }
@@ -71,7 +77,6 @@ describe('configureWebApp', () => {
       isProduction: false,
       cookiePrefix: 'test',
       csrfExemptPrefixes: ['/api/'],
-      originCheckedPaths: [/^\/begin$/],
       trustedOrigins: ['https://shinsei.example.lg.jp'],
     });
     await sut.init();

@@ -3,7 +3,7 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { RouteConfig, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Handlebars from 'handlebars';
 import helmet from 'helmet';
@@ -38,12 +38,7 @@ export interface WebAppOptions {
   cookiePrefix?: string;
   /** POSTs under these path prefixes skip the CSRF check (they authenticate otherwise: HMAC, tokens) */
   csrfExemptPrefixes?: string[];
-  /**
-   * Unsafe requests to these paths are checked by origin instead of a CSRF token (isSameOriginRequest): the page
-   * that posts them can then carry no token, be the same bytes for everyone and set no cookie.
-   */
-  originCheckedPaths?: RegExp[];
-  /** origins besides the request's own host that count as this app for originCheckedPaths (its public URL) */
+  /** origins besides the request's own host that count as this app for @OriginChecked() routes (its public URL) */
   trustedOrigins?: string[];
   /** multipart limits; the defaults suit form attachments */
   multipartLimits?: { fileSize?: number; files?: number; fields?: number; fieldSize?: number };
@@ -114,6 +109,15 @@ export function pageLocalsOf(reply: FastifyReply): PageLocals {
   }
   return locals as PageLocals;
 }
+
+/** Fastify route config marking a route whose unsafe requests are checked by origin (OriginChecked). */
+const ORIGIN_CHECKED = { csrf: 'origin' } as const;
+
+/**
+ * Marks a handler whose unsafe requests are checked by origin instead of a CSRF token (isSameOriginRequest): the
+ * page that posts to it can then carry no token, be the same bytes for everyone and set no cookie.
+ */
+export const OriginChecked = () => RouteConfig(ORIGIN_CHECKED);
 
 /**
  * Whether an unsafe request comes from a page of this app, by the headers browsers set and pages cannot forge
@@ -328,7 +332,6 @@ export async function configureWebApp(
     done();
   });
 
-  const originChecked = options.originCheckedPaths ?? [];
   // normalised once (a configured URL may carry a path or a default port): compared per request as origins
   const trustedOrigins = (options.trustedOrigins ?? []).map((url) => new URL(url).origin);
   fastify.addHook('preHandler', (req: FastifyRequest, reply: FastifyReply, done) => {
@@ -337,7 +340,7 @@ export async function configureWebApp(
       done();
       return;
     }
-    if (originChecked.some((p) => p.test(path))) {
+    if ((req.routeOptions.config as { csrf?: string }).csrf === ORIGIN_CHECKED.csrf) {
       done(
         isSameOriginRequest(req.headers, req.host, trustedOrigins)
           ? undefined

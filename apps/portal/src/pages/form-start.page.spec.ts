@@ -95,7 +95,7 @@ describe('FormStartPage', () => {
     const form = forms.find((f) => f.id === 'sodai-gomi') ?? forms[0];
     const municipality = municipalityOf(form.municipalityCode);
     const fresh = await sut.render(view, localsFor('ja', 'A<b>"c'), municipality, form, undefined);
-    // no token: the start button is checked by origin (configureWebApp's originCheckedPaths)
+    // no token: the start button is checked by origin (@OriginChecked() on PagesController.begin)
     expect(fresh).not.toContain('_csrf');
     expect(fresh).toMatch(/<form method="post" action="\/m\/990019\/forms\/sodai-gomi\/start">/);
     expect(fresh).toContain('<html lang="ja">');

@@ -30,7 +30,7 @@ const SLOTS: readonly Slot[] = ['resumeHref'];
 
 /**
  * The start page of a form, the page a resident lands on first (bench:portal measures it). It carries no CSRF
- * token: its one button (POST …/start) is checked by origin instead (configureWebApp's `originCheckedPaths`), so a
+ * token: its one button (POST …/start) is checked by origin instead (`@OriginChecked()` on PagesController.begin), so a
  * first visit gets the same bytes as everyone else and no cookie. Only the resume link differs between requests, so
  * it is rendered once per form, language and "has a draft" and filled per request (SlottedPage): the same bytes as
  * rendering pages/form-start each time, without the Handlebars work.

@@ -12,7 +12,7 @@ import {
 import { STATUS_LABELS } from '@madoguchi/transfer';
 import { answerText, formPath, identityNote, toStepView } from './form-view.mapper';
 import { FormStartPage } from './form-start.page';
-import { pageLocalsOf } from '@madoguchi/web';
+import { OriginChecked, pageLocalsOf } from '@madoguchi/web';
 import { readStepInput } from './step-input.reader';
 import { DRAFT_COOKIE_MAX_AGE, draftCookie, readDraftId } from './draft-cookie';
 import { answersToRawValues, formatJapaneseDate } from '@madoguchi/forms';
@@ -81,7 +81,12 @@ export class PagesController {
     void reply.type('text/html; charset=utf-8').send(html);
   }
 
+  /**
+   * Checked by origin, not a token: the start page most residents land on then carries no token and sets no
+   * cookie, the same bytes for everyone (bench:portal), and a cache in front may keep it.
+   */
   @Post('m/:code/forms/:formId/start')
+  @OriginChecked()
   async begin(
     @Param('code') code: string,
     @Param('formId') formId: string,
