@@ -80,7 +80,7 @@ export class ApplicationsController {
         : await this.search.page(staff, parsed.filter, parsed.cursor);
     const names = await this.applications.staffNames(page?.rows.map((a) => a.assigneeId) ?? []);
     await reply.code(page ? 200 : 400).view('applications/list', {
-      ...(await this.frame(staff)),
+      ...(await this.staffService.pageFrame(staff)),
       ...toSearchView({ parsed, page, ...choices, staffNames: names }),
       isPasswordChanged: query.changed === 'password',
     });
@@ -286,7 +286,7 @@ export class ApplicationsController {
       // 廃棄済み: only the tombstone and the disposal register entry are left to show
       const entry = await this.disposal.registerEntry(staff.municipalityCode, id);
       return {
-        ...(await this.frame(staff)),
+        ...(await this.staffService.pageFrame(staff)),
         application: { receiptNumber: detail.application.receiptNumber },
         tombstone: toTombstoneView(detail.application, entry),
         archiveDeliveries: [],
@@ -304,7 +304,7 @@ export class ApplicationsController {
     ]);
     const record = canReadRecords(staff) ? await this.records.forApplication(staff, id) : null;
     return {
-      ...(await this.frame(staff)),
+      ...(await this.staffService.pageFrame(staff)),
       application: {
         ...toDetailView(detail, form, staff, names, assignees),
         record: toRecordView(record, id),
@@ -313,18 +313,6 @@ export class ApplicationsController {
         staff.municipalityCode,
         detail.application.id,
       ),
-    };
-  }
-
-  private async frame(staff: StaffContext) {
-    return {
-      staff: {
-        displayName: staff.displayName,
-        loginId: staff.loginId,
-        role: staff.role,
-        isPlatformAdmin: staff.isPlatformAdmin,
-      },
-      municipality: await this.staffService.municipalityName(staff.municipalityCode),
     };
   }
 }

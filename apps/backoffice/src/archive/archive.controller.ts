@@ -1,7 +1,6 @@
 import {
   Body,
   Controller,
-  ForbiddenException,
   Get,
   HttpCode,
   Inject,
@@ -17,7 +16,6 @@ import {
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import type { StaffContext } from '../auth/staff-context';
-import type { StaffRole } from '../database/entities/staff-user.entity';
 import {
   parseDay,
   SearchError,
@@ -35,12 +33,6 @@ import { reconciliation, reconciliationCsv } from './archive-reconciliation';
 import { toConnectorsPage, toDeadLetterView } from './to-archive-view.mapper';
 
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: 404 });
-
-function allow(staff: StaffContext, ...roles: StaffRole[]): void {
-  if (!roles.includes(staff.role)) {
-    throw new ForbiddenException();
-  }
-}
 
 /** The report's `from`/`to` as a real day YYYY-MM-DD; empty (the form's blank date) is no bound. */
 function reportDay(key: 'from' | 'to', raw: unknown): string | undefined {
@@ -73,7 +65,6 @@ export class ArchiveController {
   @Roles('admin')
   @Render('archive/connectors')
   async page(@CurrentStaff() staff: StaffContext, @Query('saved') saved?: string) {
-    allow(staff, 'admin');
     return this.pageModel(staff, { isSaved: saved === '1' });
   }
 
@@ -84,7 +75,6 @@ export class ArchiveController {
     @Body() input: ConnectorInput,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    allow(staff, 'admin');
     await this.saveOrShow(staff, input, undefined, reply);
   }
 
@@ -96,7 +86,6 @@ export class ArchiveController {
     @Body() input: ConnectorInput,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    allow(staff, 'admin');
     await this.saveOrShow(staff, input, id, reply);
   }
 
@@ -108,7 +97,6 @@ export class ArchiveController {
     @Param('id', uuid) id: string,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    allow(staff, 'admin');
     const result = await this.found(() => this.connectors.test(staff.municipalityCode, id));
     await reply.view(
       'archive/connectors',
@@ -121,7 +109,6 @@ export class ArchiveController {
   @Roles('admin')
   @HttpCode(200)
   async runFixity(@CurrentStaff() staff: StaffContext, @Res() reply: FastifyReply): Promise<void> {
-    allow(staff, 'admin');
     const result = await this.fixity.run({ municipalityCode: staff.municipalityCode });
     await reply.view(
       'archive/connectors',
@@ -140,13 +127,12 @@ export class ArchiveController {
   @Roles('admin', 'reviewer')
   @Render('archive/dead-letters')
   async deadLetters(@CurrentStaff() staff: StaffContext, @Query('retried') retried?: string) {
-    allow(staff, 'admin', 'reviewer');
     const [entries, connectors] = await Promise.all([
       this.outbox.deadLetters(staff.municipalityCode),
       this.connectors.list(staff.municipalityCode),
     ]);
     return {
-      ...(await this.frame(staff)),
+      ...(await this.staffService.pageFrame(staff)),
       pageTitle: { ja: '文書管理システムへの送付失敗', en: 'Failed archive deliveries' },
       isRetried: retried === '1',
       entries: entries.map((d) => toDeadLetterView(d, connectors)),
@@ -160,7 +146,6 @@ export class ArchiveController {
     @Param('id', uuid) id: string,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    allow(staff, 'admin', 'reviewer');
     await this.found(() => this.outbox.retry(staff.municipalityCode, id));
     await reply.redirect('/archive/dead-letters?retried=1', 303);
   }
@@ -173,7 +158,6 @@ export class ArchiveController {
     @Query('from') rawFrom?: unknown,
     @Query('to') rawTo?: unknown,
   ): Promise<void> {
-    allow(staff, 'admin');
     const from = reportDay('from', rawFrom);
     const to = reportDay('to', rawTo);
     if (from && to && from > to) {
@@ -242,7 +226,7 @@ export class ArchiveController {
       this.fixity.failures(staff.municipalityCode),
     ]);
     return {
-      ...(await this.frame(staff)),
+      ...(await this.staffService.pageFrame(staff)),
       pageTitle: { ja: '文書管理システム連携（接続先）', en: 'Archive connectors' },
       ...toConnectorsPage(connectors, extra),
       fixityRun: extra.fixityRun ?? null,
@@ -254,13 +238,6 @@ export class ArchiveController {
         checkedAt: d.fixityCheckedAt?.toISOString() ?? null,
         differences: (d.fixityDetail ?? '').split('\n'),
       })),
-    };
-  }
-
-  private async frame(staff: StaffContext) {
-    return {
-      staff: { displayName: staff.displayName, loginId: staff.loginId, role: staff.role },
-      municipality: await this.staffService.municipalityName(staff.municipalityCode),
     };
   }
 }

@@ -3,7 +3,6 @@ import type { FastifyReply } from 'fastify';
 import type { StaffContext } from '../auth/staff-context';
 import { StaffAdminError, StaffAdminErrorCode } from '../staff/staff-admin.error';
 import { StaffService } from '../staff/staff.service';
-import { staffFrame } from '../staff/to-staff-view.mapper';
 import { staffAdminErrorMessage } from '../web/error-messages';
 import { ALL_ROLES, Roles } from '../web/roles';
 import { CurrentStaff, SessionGuard } from '../web/session.guard';
@@ -47,7 +46,7 @@ export class PlatformController {
         .code(200)
         .header('cache-control', 'no-store')
         .view('platform/municipality-added', {
-          ...(await this.frame(staff)),
+          ...(await this.staffService.pageFrame(staff)),
           added: { code: municipality.code, nameJa: municipality.nameJa },
           adminLoginId,
           password,
@@ -65,7 +64,7 @@ export class PlatformController {
 
   private async model(staff: StaffContext, form: MunicipalityForm) {
     return {
-      ...(await this.frame(staff)),
+      ...(await this.staffService.pageFrame(staff)),
       pageTitle: { ja: '自治体の管理', en: 'Municipalities' },
       rows: await this.platform.list(staff),
       form: {
@@ -76,9 +75,5 @@ export class PlatformController {
         adminDisplayName: typed(form.adminDisplayName),
       },
     };
-  }
-
-  private async frame(staff: StaffContext) {
-    return staffFrame(staff, await this.staffService.municipalityName(staff.municipalityCode));
   }
 }

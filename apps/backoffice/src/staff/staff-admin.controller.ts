@@ -20,7 +20,7 @@ import { CurrentStaff, SessionGuard } from '../web/session.guard';
 import { StaffAdminError, StaffAdminErrorCode } from './staff-admin.error';
 import { StaffAdminService } from './staff-admin.service';
 import { StaffService } from './staff.service';
-import { roleChoices, staffFrame, toStaffRow } from './to-staff-view.mapper';
+import { roleChoices, toStaffRow } from './to-staff-view.mapper';
 
 interface StaffForm {
   loginId?: unknown;
@@ -66,7 +66,7 @@ export class StaffAdminController {
     ]);
     const now = new Date();
     return {
-      ...(await this.frame(staff)),
+      ...(await this.staffService.pageFrame(staff)),
       pageTitle: { ja: '職員の管理', en: 'Staff accounts' },
       rows: users.map((u) => toStaffRow(u, now)),
       isTotpRequired: municipality.isTotpRequired,
@@ -102,7 +102,7 @@ export class StaffAdminController {
         .code(200)
         .header('cache-control', 'no-store')
         .view('admin/one-time-password', {
-          ...(await this.frame(staff)),
+          ...(await this.staffService.pageFrame(staff)),
           isNew: true,
           user: { id: user.id, loginId: user.loginId, displayName: user.displayName },
           password,
@@ -183,7 +183,7 @@ export class StaffAdminController {
       .code(200)
       .header('cache-control', 'no-store')
       .view('admin/one-time-password', {
-        ...(await this.frame(staff)),
+        ...(await this.staffService.pageFrame(staff)),
         isNew: false,
         user: { id: user.id, loginId: user.loginId, displayName: user.displayName },
         password,
@@ -224,7 +224,7 @@ export class StaffAdminController {
   private async editModel(staff: StaffContext, id: string) {
     const user = await this.admin.get(staff, id);
     return {
-      ...(await this.frame(staff)),
+      ...(await this.staffService.pageFrame(staff)),
       pageTitle: { ja: '職員の編集', en: 'Edit staff account' },
       user: toStaffRow(user, new Date()),
       displayName: user.displayName,
@@ -236,17 +236,13 @@ export class StaffAdminController {
 
   private async newModel(staff: StaffContext, form: StaffForm) {
     return {
-      ...(await this.frame(staff)),
+      ...(await this.staffService.pageFrame(staff)),
       pageTitle: { ja: '職員の追加', en: 'Add a staff account' },
       loginId: typed(form.loginId),
       displayName: typed(form.displayName),
       roles: roleChoices(typeof form.role === 'string' ? form.role : 'reviewer'),
       departments: this.departmentChoices(staff, chosenOf(form)),
     };
-  }
-
-  private async frame(staff: StaffContext) {
-    return staffFrame(staff, await this.staffService.municipalityName(staff.municipalityCode));
   }
 }
 

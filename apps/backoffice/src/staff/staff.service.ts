@@ -2,8 +2,10 @@ import type { Municipality } from '@madoguchi/forms';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { PasswordHasher } from '../auth/password.hasher';
+import type { StaffContext } from '../auth/staff-context';
 import { MunicipalityEntity } from '../database/entities/municipality.entity';
 import { StaffUserEntity, type StaffRole } from '../database/entities/staff-user.entity';
+import { staffFrame } from './to-staff-view.mapper';
 
 export const FIRST_ADMIN_LOGIN = 'admin';
 
@@ -60,6 +62,11 @@ export class StaffService {
   async municipalityName(code: string): Promise<{ ja: string; en?: string }> {
     const m = await this.db.getRepository(MunicipalityEntity).findOneBy({ code });
     return m ? { ja: m.nameJa, ...(m.nameEn ? { en: m.nameEn } : {}) } : { ja: code };
+  }
+
+  /** The frame of a staff page (header: name, municipality, role and platform-admin flags for the menu). */
+  async pageFrame(staff: StaffContext) {
+    return staffFrame(staff, await this.municipalityName(staff.municipalityCode));
   }
 
   async createUser(input: {
