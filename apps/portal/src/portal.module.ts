@@ -1,14 +1,10 @@
 import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { FileBlobStore } from '@madoguchi/common';
+import { createDataSource, FileBlobStore } from '@madoguchi/common';
 import { PORTAL_BLOB_STORE, PORTAL_CONFIG, PORTAL_TRUST } from './config/portal-config.provider';
 import type { PortalConfig } from './config/portal.config';
-import {
-  createPortalDataSource,
-  portalDataSourceOptions,
-  PORTAL_ENTITIES,
-} from './database/portal-database';
+import { portalDataSourceOptions, PORTAL_ENTITIES } from './database/portal-database';
 import { FormsRegistry } from './forms/forms-registry.service';
 import { DraftsService } from './drafts/drafts.service';
 import { ApplicationsService } from './applications/applications.service';
@@ -38,7 +34,7 @@ export class PortalModule {
             migrationsRun: true,
           }),
           // SQLite: concurrent requests take turns on the one connection (see createDataSource)
-          dataSourceFactory: (options) => Promise.resolve(createPortalDataSource(options!)),
+          dataSourceFactory: (options) => Promise.resolve(createDataSource(options!)),
         }),
         TypeOrmModule.forFeature(PORTAL_ENTITIES),
       ],

@@ -281,17 +281,18 @@ export class ApplicationsController {
   }
 
   private async detailModel(staff: StaffContext, id: string) {
-    const detail = await this.applications.detail(staff, id);
-    if (detail.application.disposedAt) {
-      // 廃棄済み: only the tombstone and the disposal register entry are left to show
+    const application = await this.applications.find(staff, id);
+    if (application.disposedAt) {
+      // 廃棄済み: only the tombstone and the disposal register entry are left to show (nothing else is loaded)
       const entry = await this.disposal.registerEntry(staff.municipalityCode, id);
       return {
         ...(await this.staffService.pageFrame(staff)),
-        application: { receiptNumber: detail.application.receiptNumber },
-        tombstone: toTombstoneView(detail.application, entry),
+        application: { receiptNumber: application.receiptNumber },
+        tombstone: toTombstoneView(application, entry),
         archiveDeliveries: [],
       };
     }
+    const detail = await this.applications.detail(staff, application);
     const form = this.forms.find(detail.application.municipalityCode, detail.application.formId);
     const assignees = detail.mayReview
       ? await this.applications.eligibleAssignees(staff, detail.application)

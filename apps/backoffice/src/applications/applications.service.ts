@@ -56,8 +56,12 @@ export class ApplicationsService {
     private readonly audit?: AuditLog,
   ) {}
 
-  async detail(staff: StaffContext, id: string): Promise<ApplicationDetail> {
-    const application = await this.find(staff, id);
+  /** Everything the detail page shows: by id, or for an application `find(staff, …)` already loaded. */
+  async detail(
+    staff: StaffContext,
+    target: string | ApplicationEntity,
+  ): Promise<ApplicationDetail> {
+    const application = typeof target === 'string' ? await this.find(staff, target) : target;
     const [attachments, history, identity, comments, links, revocationChecks] = await Promise.all([
       this.db.getRepository(AttachmentEntity).find({
         where: { applicationId: application.id },

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { testDatabaseUrl } from '../../../../test/support/test-database';
 import { DraftEntity } from './entities/draft.entity';
-import { createPortalDataSource, portalDataSourceOptions } from './portal-database';
+import { createDataSource } from '@madoguchi/common';
+import { portalDataSourceOptions } from './portal-database';
 
 /** Lets every queued callback and I/O event run once, so a flow started just before gets as far as it can. */
 const turnOfTheLoop = () => new Promise((resolve) => setImmediate(resolve));
@@ -34,7 +35,7 @@ describe('portal database: concurrent flows on one DataSource (SQLite; PostgreSQ
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'portal-concurrent-'));
     const url = await testDatabaseUrl('portal_concurrent', dir);
-    db = await createPortalDataSource(portalDataSourceOptions(url)).initialize();
+    db = await createDataSource(portalDataSourceOptions(url)).initialize();
     await db.runMigrations();
   });
 

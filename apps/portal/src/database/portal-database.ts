@@ -1,5 +1,5 @@
-import { createDataSource, dataSourceOptions } from '@madoguchi/common';
-import type { DataSource, DataSourceOptions } from 'typeorm';
+import { dataSourceOptions } from '@madoguchi/common';
+import type { DataSourceOptions } from 'typeorm';
 import { ApplicationEntity } from './entities/application.entity';
 import { DraftEntity } from './entities/draft.entity';
 import { TransferNonceEntity } from './entities/transfer-nonce.entity';
@@ -22,9 +22,4 @@ export const PORTAL_MIGRATIONS = [
 
 export function portalDataSourceOptions(url: string): DataSourceOptions {
   return dataSourceOptions(url, PORTAL_ENTITIES, PORTAL_MIGRATIONS);
-}
-
-/** The portal's DataSource (not yet initialized): on SQLite, concurrent flows take turns on its one connection. */
-export function createPortalDataSource(options: DataSourceOptions): DataSource {
-  return createDataSource(options);
 }
